@@ -1,0 +1,59 @@
+# Yokoito — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install migrate seed lint format e2e bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Reinstall whenever the lock file changes.
+$(STAMP): requirements/lock.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements/lock.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Start web, Celery worker and Celery beat on http://$(HOST):$(PORT) (Ctrl-C stops all three).
+run: seed
+	$(BIN)/python scripts/devserver.py --host $(HOST) --port $(PORT)
+
+## The whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, else SQLite).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Regenerate the pinned dependency files from pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements/lock.txt --python $(BIN)/python
+	$(BIN)/uv pip compile pyproject.toml -o requirements/base.txt --python $(BIN)/python
+
+## Coverage-page benchmark with gunicorn and wrk (see docs/benchmarks.md).
+bench: install
+	$(BIN)/python scripts/bench_coverage.py
+
+clean:
+	rm -rf var/db.sqlite3* var/celery var/cache var/mail var/staticfiles var/celerybeat-schedule*

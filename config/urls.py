@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from core import views as core_views
+
+# The admin signs in through allauth (so MFA applies), not through its own login form.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "横糸 事務局"
+admin.site.site_title = "横糸 事務局"
+admin.site.index_title = "管理メニュー"
+
+urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("members/", core_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("municipalities.urls")),
+    path("sections/", include("sections.urls")),
+    path("broadcasts/", include("broadcasts.urls")),
+    path("trainings/", include("trainings.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from municipalities.selectors import coverage_headline
+
+from .access import member, public
+
+logger = logging.getLogger(__name__)
+
+
+@public
+def landing(request):
+    return render(request, "core/landing.html", {"headline": coverage_headline()})
+
+
+def _broker_status() -> str:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:
+        logger.warning("healthz: broker unreachable: %s", exc)
+        return "unavailable"
+
+
+@public
+@never_cache
+def healthz(request):
+    status = {"database": "ok", "broker": _broker_status()}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        logger.error("healthz: database unreachable: %s", exc)
+        status["database"] = "unavailable"
+    status["broker_url"] = "redis" if settings.REDIS_URL else "filesystem"
+    code = 200 if status["database"] == "ok" else 503
+    status["status"] = "ok" if code == 200 and status["broker"] == "ok" else "degraded"
+    return JsonResponse(status, status=code)
+
+
+@member
+def home(request):
+    return render(request, "core/home.html", {})

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from .models import LocalGovernment, Prefecture
+
+
+@admin.register(Prefecture)
+class PrefectureAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("name", "code")
+
+
+@admin.register(LocalGovernment)
+class LocalGovernmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_kana", "prefecture", "kind", "is_defunct", "successor")
+    list_filter = ("prefecture", "kind", "is_defunct")
+    search_fields = ("name", "name_kana", "code")
+    list_select_related = ("prefecture", "successor__prefecture")
+    raw_id_fields = ("successor",)
+    list_per_page = 100

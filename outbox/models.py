@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class OutgoingMail(models.Model):
+    """One e-mail, written in the same transaction as the change that causes it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "送信待ち"
+        SENT = "sent", "送信済み"
+        FAILED = "failed", "送信失敗"
+
+    to_email = models.EmailField("宛先")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="宛先の利用者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    template = models.CharField("テンプレート", max_length=100)
+    context = models.JSONField("差し込み内容", default=dict, blank=True)
+    subject = models.CharField("件名", max_length=255)
+    body = models.TextField("本文")
+    attachments = models.JSONField("添付", default=list, blank=True)
+    dedupe_key = models.CharField(
+        "重複防止キー", max_length=200, null=True, blank=True, unique=True
+    )
+    status = models.CharField(
+        "状態", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField("試行回数", default=0)
+    last_error = models.TextField("最後のエラー", blank=True)
+    created_at = models.DateTimeField("作成日時", default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "送信メール"
+        verbose_name_plural = "送信メール（アウトボックス）"
+
+    def __str__(self) -> str:
+        return f"{self.to_email}: {self.subject}"
