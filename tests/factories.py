@@ -49,3 +49,50 @@ class StaffFactory(MemberFactory):
     is_staff = True
     is_superuser = True
     email = factory.Sequence(lambda n: f"staff{n}@yokoito.example")
+
+
+# --- broadcasts ------------------------------------------------------------------------------
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "broadcasts.Programme"
+
+    name = factory.Sequence(lambda n: f"横糸ナイト{n}")
+    slug = factory.Sequence(lambda n: f"yokoito-night-{n}")
+    description = "毎晩22時からの庁内放送です。"
+    personalities = "山田 花子、佐藤 一郎"
+    weekdays = factory.LazyFunction(lambda: [0, 1, 2, 3, 4, 5, 6])
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    """An episode at 22:00 JST on `air_date` (default: today)."""
+
+    class Meta:
+        model = "broadcasts.Episode"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    air_date = factory.LazyFunction(timezone.localdate)
+    starts_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.make_aware(timezone.datetime.combine(o.air_date, timezone.datetime.min.time()))
+            + timezone.timedelta(hours=22)
+        )
+    )
+    title = factory.Sequence(lambda n: f"テーマ{n}：窓口DXの現場から")
+    personalities = "山田 花子"
+
+
+class GuestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "broadcasts.Guest"
+
+    episode = factory.SubFactory(EpisodeFactory)
+    name = factory.Sequence(lambda n: f"ゲスト {n}")
+    affiliation = "横浜市 デジタル統括本部"
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "broadcasts.Follow"
+
+    user = factory.SubFactory(MemberFactory)
+    programme = factory.SubFactory(ProgrammeFactory)

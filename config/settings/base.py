@@ -221,6 +221,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.applications_overdue_notify",
         "schedule": crontab(hour=9, minute=0),
     },
+    # broadcasts: reminders before followed episodes and daily digests (exactly once each).
+    "broadcasts-reminders": {"task": "broadcasts.tasks.broadcast_reminders_send", "schedule": 60.0},
+    "broadcasts-digests": {"task": "broadcasts.tasks.broadcast_digests_send", "schedule": 60.0},
 }
 
 # --- Security (tightened further in production.py) ---------------------------------------
@@ -237,6 +240,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 VETTING_OVERDUE_HOURS = int(os.environ.get("VETTING_OVERDUE_HOURS", "48"))
 # Approve applications from trusted domains automatically (off by default).
 VETTING_AUTO_APPROVE_TRUSTED = env_bool("VETTING_AUTO_APPROVE_TRUSTED", False)
+# broadcasts: default length of a new episode, and how many episodes an archive page lists.
+BROADCAST_DEFAULT_DURATION_MINUTES = int(os.environ.get("BROADCAST_DEFAULT_DURATION_MINUTES", "60"))
+BROADCAST_ARCHIVE_PAGE_SIZE = 20
 
 LOGGING = {
     "version": 1,
