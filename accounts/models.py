@@ -214,3 +214,12 @@ class TrustedDomain(models.Model):
     def save(self, *args, **kwargs):
         self.domain = self.domain.strip().lower().lstrip("@.")
         super().save(*args, **kwargs)
+
+
+class Application(User):
+    """The staff review queue (入庁申請) in the admin: the same rows as User."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "入庁申請"
+        verbose_name_plural = "入庁申請（審査キュー）"

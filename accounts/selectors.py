@@ -2,11 +2,106 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from .models import User
+from municipalities.models import LocalGovernment
+
+from .models import StatusChange, User
 
 
 def active_members() -> QuerySet[User]:
     """Approved, active members: the people who count for coverage and the directory."""
     return User.objects.filter(status=User.Status.APPROVED, is_active=True)
+
+
+def status_history(user: User) -> QuerySet[StatusChange]:
+    return user.status_changes.select_related("actor").order_by("created_at", "id")
+
+
+def local_government_options(*, prefecture: str = "", q: str = "") -> QuerySet[LocalGovernment]:
+    """Choices for the affiliation picker: a prefecture's local governments (the prefecture
+    itself first) or a name/kana search across the country."""
+    from .forms import to_katakana
+
+    qs = LocalGovernment.objects.filter(is_defunct=False).select_related("prefecture")
+    q = (q or "").strip()
+    if q:
+        kana = to_katakana(q)
+        qs = qs.filter(Q(name__contains=q) | Q(name_kana__contains=kana))
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    return qs.order_by("prefecture_id", "code")
+
+
+def _section_membership_model():
+    """The sections app's membership model, when it exists (the directory filters by it)."""
+    try:
+        return apps.get_model("sections", "Membership")
+    except LookupError:
+        return None
+
+
+def directory_search(
+    *,
+    q: str = "",
+    prefecture: str = "",
+    local_government: str = "",
+    job_type: str = "",
+    section: str = "",
+) -> QuerySet[User]:
+    qs = active_members().select_related("local_government__prefecture")
+    if q:
+        kana = _kana(q)
+        qs = qs.filter(
+            Q(full_name__icontains=q)
+            | Q(full_name_kana__contains=kana)
+            | Q(department__icontains=q)
+            | Q(position__icontains=q)
+            | Q(other_body__icontains=q)
+            | Q(ministry__icontains=q)
+        )
+    if prefecture:
+        qs = qs.filter(local_government__prefecture_id=prefecture)
+    if local_government:
+        kana = _kana(local_government)
+        qs = qs.filter(
+            Q(local_government__name__contains=local_government)
+            | Q(local_government__name_kana__contains=kana)
+        )
+    if job_type:
+        qs = qs.filter(job_type=job_type)
+    if section:
+        membership = _section_membership_model()
+        if membership is not None:
+            user_field = "user"
+            qs = qs.filter(
+                pk__in=membership.objects.filter(
+                    Q(section__name__icontains=section) | Q(section__slug=section)
+                ).values(user_field)
+            )
+    return qs.order_by("full_name_kana", "pk")
+
+
+def _kana(text: str) -> str:
+    from .forms import to_katakana
+
+    return to_katakana(text)
+
+
+def member_profile(*, pk: int) -> User:
+    """A member's public-to-members profile; anyone not an active member is a 404."""
+    return get_object_or_404(active_members().select_related("local_government__prefecture"), pk=pk)
+
+
+def member_sections(user: User) -> list:
+    membership = _section_membership_model()
+    if membership is None:
+        return []
+    return [
+        m.section
+        for m in membership.objects.filter(user=user)
+        .select_related("section")
+        .order_by("section__name")
+    ]

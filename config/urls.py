@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from core import views as core_views
 
 # The admin signs in through allauth (so MFA applies), not through its own login form.
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
     path("members/", core_views.home, name="home"),
+    path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("municipalities.urls")),

@@ -152,7 +152,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
-ACCOUNT_PREVENT_ENUMERATION = True
+# Sign-up says plainly that an address is already registered (a clear error was asked
+# for); the cache-backed rate limits above keep address probing slow.
+ACCOUNT_PREVENT_ENUMERATION = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "横糸 Yokoito"
 # Staff must have TOTP set up before the admin opens (enforced in production settings).

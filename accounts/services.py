@@ -1,0 +1,429 @@
+"""Vetting and membership: every state change happens here, under a row lock, with an
+audit row and the applicant's e-mail written in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from outbox.services import mail_enqueue
+
+from .models import AffiliationRecord, AffiliationType, StatusChange, TrustedDomain, User
+
+logger = logging.getLogger(__name__)
+S = User.Status
+
+REJECT_REASONS = [
+    ("not_public_servant", "現役の公務員であることを確認できませんでした"),
+    ("unverifiable", "ご所属を確認できませんでした"),
+    ("duplicate", "すでに別のアカウントで申請・参加されています"),
+    ("other", "その他"),
+]
+SUSPEND_REASONS = [
+    ("conduct", "行動規範への違反"),
+    ("retired", "退職・離職が確認されたため"),
+    ("security", "アカウントの安全確認のため"),
+    ("other", "その他"),
+]
+AFFILIATION_FIELDS = (
+    "affiliation_type",
+    "local_government",
+    "ministry",
+    "other_body",
+    "department",
+    "position",
+)
+
+
+class TransitionError(Exception):
+    """A state change that is not allowed from the current state. The message is Japanese
+    and safe to show."""
+
+
+def _invalidate_coverage() -> None:
+    from municipalities.services import coverage_invalidate
+
+    coverage_invalidate()
+
+
+def _after_commit_membership_changed() -> None:
+    """Who counts for the public coverage page changed: drop its cache after commit."""
+    transaction.on_commit(_invalidate_coverage)
+
+
+def _lock(user_id: int) -> User:
+    return User.objects.select_for_update().get(pk=user_id)
+
+
+def _transition(
+    *,
+    user_id: int | None = None,
+    user: User | None = None,
+    allowed_from: set[str],
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    message: str = "",
+) -> User:
+    """Check and record one state change on a row locked by this transaction."""
+    if user is None:
+        user = _lock(user_id)
+    if user.status not in allowed_from:
+        raise TransitionError(
+            f"{user.email} は「{user.get_status_display()}」のため、この操作はできません。"
+        )
+    StatusChange.objects.create(
+        user=user,
+        actor=actor,
+        from_status=user.status,
+        to_status=to,
+        reason=reason,
+        message=message,
+    )
+    user.status = to
+    return user
+
+
+def _mail(user: User, template: str, **context: Any) -> None:
+    mail_enqueue(
+        to=user.email,
+        recipient=user,
+        template=template,
+        context={"name": user.full_name or user.email, **context},
+    )
+
+
+def _reason_label(choices: list[tuple[str, str]], reason: str) -> str:
+    return dict(choices).get(reason, "")
+
+
+# --- e-mail verification ------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_email_verified(*, user_id: int) -> User:
+    """allauth confirmed the address: the applicant may now fill in the application."""
+    user = _lock(user_id)
+    if user.status != S.UNVERIFIED:
+        return user
+    user = _transition(user=user, allowed_from={S.UNVERIFIED}, to=S.DRAFT, actor=user)
+    user.save(update_fields=["status"])
+    return user
+
+
+# --- trust signals ---------------------------------------------------------------------------
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def trusted_domain_for(email: str, domains: list[TrustedDomain] | None = None):
+    """The most specific trusted domain that the address's domain ends with, or None."""
+    domain = email_domain(email)
+    if not domain:
+        return None
+    if domains is None:
+        domains = list(TrustedDomain.objects.select_related("local_government__prefecture"))
+    best = None
+    for candidate in domains:
+        d = candidate.domain
+        if (domain == d or domain.endswith("." + d)) and (
+            best is None or len(d) > len(best.domain)
+        ):
+            best = candidate
+    return best
+
+
+# --- the application ---------------------------------------------------------------------
+
+
+def _record_affiliation(user: User, *, started_on=None) -> None:
+    today = started_on or timezone.localdate()
+    AffiliationRecord.objects.filter(user=user, ended_on__isnull=True).update(ended_on=today)
+    AffiliationRecord.objects.create(
+        user=user,
+        affiliation_type=user.affiliation_type,
+        local_government=user.local_government,
+        ministry=user.ministry,
+        other_body=user.other_body,
+        department=user.department,
+        position=user.position,
+        started_on=today,
+    )
+
+
+@transaction.atomic
+def application_save(*, user: User, data: dict[str, Any]) -> User:
+    """Save the applicant's answers and submit (draft/needs-info → submitted). While the
+    application waits (submitted), the applicant may edit it without changing state."""
+    locked = _lock(user.pk)
+    if locked.status not in {S.DRAFT, S.NEEDS_INFO, S.SUBMITTED}:
+        raise TransitionError("この申請は現在編集できません。")
+    for field, value in data.items():
+        setattr(locked, field, value)
+    if locked.affiliation_type != AffiliationType.LOCAL_GOVERNMENT:
+        locked.local_government = None
+    if locked.rules_agreed_at is None:
+        locked.rules_agreed_at = timezone.now()
+    was = locked.status
+    if was != S.SUBMITTED:
+        _transition(user=locked, allowed_from={S.DRAFT, S.NEEDS_INFO}, to=S.SUBMITTED, actor=user)
+        locked.submitted_at = timezone.now()
+        locked.status_message = ""
+    locked.full_clean(exclude=["password", "email"])
+    locked.save()
+    if was != S.SUBMITTED:
+        _mail(locked, "vetting_submitted", resubmitted=was == S.NEEDS_INFO)
+        if settings.VETTING_AUTO_APPROVE_TRUSTED and trusted_domain_for(locked.email):
+            return application_approve(user_id=locked.pk, actor=None, auto=True)
+    return locked
+
+
+@transaction.atomic
+def application_approve(*, user_id: int, actor: User | None, auto: bool = False) -> User:
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.SUBMITTED},
+        to=S.APPROVED,
+        actor=actor,
+        reason="auto_trusted_domain" if auto else "",
+    )
+    user.approved_at = timezone.now()
+    user.status_message = ""
+    user.save(update_fields=["status", "approved_at", "status_message"])
+    if not user.affiliations.exists():
+        _record_affiliation(user, started_on=timezone.localdate())
+    AffiliationRecord.objects.filter(user=user, verified_at__isnull=True).update(
+        verified_at=timezone.now(), verified_by=actor
+    )
+    _mail(user, "vetting_approved")
+    _after_commit_membership_changed()
+    return user
+
+
+@transaction.atomic
+def application_reject(*, user_id: int, actor: User, reason: str, message: str = "") -> User:
+    if reason not in dict(REJECT_REASONS):
+        raise TransitionError("不承認の理由を選んでください。")
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.SUBMITTED, S.NEEDS_INFO},
+        to=S.REJECTED,
+        actor=actor,
+        reason=reason,
+        message=message,
+    )
+    label = _reason_label(REJECT_REASONS, reason)
+    user.status_message = f"{label}\n{message}".strip()
+    user.save(update_fields=["status", "status_message"])
+    _mail(user, "vetting_rejected", reason=label, message=message)
+    return user
+
+
+@transaction.atomic
+def application_request_info(*, user_id: int, actor: User, message: str) -> User:
+    if not message.strip():
+        raise TransitionError("申請者への確認事項を入力してください。")
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.SUBMITTED},
+        to=S.NEEDS_INFO,
+        actor=actor,
+        message=message,
+    )
+    user.status_message = message
+    user.save(update_fields=["status", "status_message"])
+    _mail(user, "vetting_needs_info", message=message)
+    return user
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_suspend(*, user_id: int, actor: User, reason: str, message: str = "") -> User:
+    if reason not in dict(SUSPEND_REASONS):
+        raise TransitionError("利用停止の理由を選んでください。")
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.APPROVED},
+        to=S.SUSPENDED,
+        actor=actor,
+        reason=reason,
+        message=message,
+    )
+    label = _reason_label(SUSPEND_REASONS, reason)
+    user.status_message = f"{label}\n{message}".strip()
+    user.save(update_fields=["status", "status_message"])
+    _mail(user, "vetting_suspended", reason=label, message=message)
+    _after_commit_membership_changed()
+    return user
+
+
+@transaction.atomic
+def member_reinstate(*, user_id: int, actor: User) -> User:
+    user = _transition(user_id=user_id, allowed_from={S.SUSPENDED}, to=S.APPROVED, actor=actor)
+    user.status_message = ""
+    user.save(update_fields=["status", "status_message"])
+    _mail(user, "vetting_reinstated")
+    _after_commit_membership_changed()
+    return user
+
+
+WITHDRAWN_NAME = "退庁済みの利用者"
+
+
+@transaction.atomic
+def member_withdraw(*, user_id: int, actor: User) -> User:
+    """退庁: erase personal data, cancel future registrations, stop counting for coverage."""
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.APPROVED, S.SUSPENDED, S.SUBMITTED, S.NEEDS_INFO, S.DRAFT, S.REJECTED},
+        to=S.WITHDRAWN,
+        actor=actor,
+    )
+    farewell_to, farewell_name = user.email, user.full_name
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    _cancel_future_registrations(user)
+    user.email = f"withdrawn-{user.pk}@withdrawn.invalid"
+    user.full_name = WITHDRAWN_NAME
+    user.full_name_kana = ""
+    user.work_email = ""
+    user.introduction = ""
+    user.position = ""
+    user.status_message = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    mail_enqueue(
+        to=farewell_to,
+        template="vetting_withdrawn",
+        context={"name": farewell_name or farewell_to},
+    )
+    _after_commit_membership_changed()
+    return user
+
+
+def _cancel_future_registrations(user: User) -> int:
+    """Cancel the member's future RSVPs and applications, whichever apps hold them."""
+    try:
+        from events.services import registrations_cancel_for_user
+    except ImportError:
+        return 0
+    return registrations_cancel_for_user(user=user)
+
+
+# --- profile -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_update(*, user: User, data: dict[str, Any], effective_on=None) -> User:
+    """A member edits their profile. A change of affiliation (異動・出向) keeps them active,
+    closes the old affiliation period, opens a new one, and flags it for staff review."""
+    locked = _lock(user.pk)
+    if not locked.is_member:
+        raise TransitionError("プロフィールを編集できるのは入庁済みの方だけです。")
+    before = {f: getattr(locked, f) for f in AFFILIATION_FIELDS}
+    for field, value in data.items():
+        setattr(locked, field, value)
+    if locked.affiliation_type != AffiliationType.LOCAL_GOVERNMENT:
+        locked.local_government = None
+    changed = [f for f in AFFILIATION_FIELDS if getattr(locked, f) != before[f]]
+    moved = any(
+        f in changed for f in ("affiliation_type", "local_government", "ministry", "other_body")
+    )
+    locked.full_clean(exclude=["password", "email"])
+    if changed:
+        _record_affiliation(locked, started_on=effective_on)
+    if moved:
+        locked.affiliation_review_pending = True
+        StatusChange.objects.create(
+            user=locked,
+            actor=user,
+            from_status=locked.status,
+            to_status=locked.status,
+            reason="affiliation_changed",
+            message=f"所属変更: {_describe(before)} → {locked.affiliation_display}",
+        )
+        _after_commit_membership_changed()
+    locked.save()
+    return locked
+
+
+def _describe(values: dict[str, Any]) -> str:
+    if values["affiliation_type"] == AffiliationType.LOCAL_GOVERNMENT and values.get(
+        "local_government"
+    ):
+        return str(values["local_government"])
+    return values.get("ministry") or values.get("other_body") or "（未設定）"
+
+
+@transaction.atomic
+def affiliation_verify(*, user_id: int, actor: User) -> User:
+    user = _lock(user_id)
+    if not user.affiliation_review_pending:
+        raise TransitionError(f"{user} の所属変更は確認済みです。")
+    user.affiliation_review_pending = False
+    user.save(update_fields=["affiliation_review_pending"])
+    AffiliationRecord.objects.filter(user=user, verified_at__isnull=True).update(
+        verified_at=timezone.now(), verified_by=actor
+    )
+    StatusChange.objects.create(
+        user=user,
+        actor=actor,
+        from_status=user.status,
+        to_status=user.status,
+        reason="affiliation_verified",
+        message="所属変更を確認しました",
+    )
+    return user
+
+
+# --- staff digest -------------------------------------------------------------------------
+
+
+def applications_overdue_notify(*, now=None) -> int:
+    """Tell staff which applications have waited longer than VETTING_OVERDUE_HOURS.
+    One mail per staff address per day (dedupe key), so a second beat sends nothing."""
+    now = now or timezone.now()
+    limit = now - timezone.timedelta(hours=settings.VETTING_OVERDUE_HOURS)
+    waiting = list(
+        User.objects.filter(status=S.SUBMITTED, submitted_at__lt=limit)
+        .select_related("local_government__prefecture")
+        .order_by("submitted_at")
+    )
+    if not waiting:
+        return 0
+    recipients = settings.STAFF_NOTIFY_EMAILS or list(
+        User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    )
+    items = [
+        {
+            "name": u.full_name,
+            "email": u.email,
+            "affiliation": u.affiliation_display,
+            "hours": int((now - u.submitted_at).total_seconds() // 3600),
+        }
+        for u in waiting
+    ]
+    day = timezone.localdate(now).isoformat()
+    sent = 0
+    with transaction.atomic():
+        for address in recipients:
+            if mail_enqueue(
+                to=address,
+                template="vetting_overdue",
+                context={"items": items, "hours": settings.VETTING_OVERDUE_HOURS},
+                dedupe_key=f"vetting:overdue:{day}:{address}",
+            ):
+                sent += 1
+    return sent

@@ -1,0 +1,115 @@
+"""Every member-only URL × every role: only approved members and staff get through."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from core.access import MEMBER
+from tests.core.test_url_policy import all_routes
+from tests.factories import ApplicantFactory, MemberFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+S = User.Status
+
+CONVERTERS = {"int": "1", "slug": "x", "str": "x", "uuid": "00000000-0000-0000-0000-000000000000",
+              "path": "x"}  # fmt: skip
+
+
+def concrete(route: str) -> str:
+    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: CONVERTERS.get(m.group(1) or "str", "x"), route)
+    path = path.replace("^", "").replace("$", "")
+    return "/" + path
+
+
+def member_paths():
+    return sorted({concrete(route) for route, policy in all_routes() if policy == MEMBER})
+
+
+ROLES = {
+    "unverified": lambda: UserFactory(status=S.UNVERIFIED),
+    "draft": lambda: UserFactory(status=S.DRAFT),
+    "submitted": lambda: ApplicantFactory(),
+    "needs_info": lambda: ApplicantFactory(status=S.NEEDS_INFO),
+    "rejected": lambda: ApplicantFactory(status=S.REJECTED),
+    "suspended": lambda: MemberFactory(status=S.SUSPENDED),
+    "withdrawn": lambda: MemberFactory(status=S.WITHDRAWN, is_active=False),
+}
+
+
+def test_the_matrix_covers_the_member_areas():
+    paths = member_paths()
+    for prefix in ("/members/",):
+        assert any(p.startswith(prefix) for p in paths), prefix
+
+
+@pytest.mark.parametrize("path", member_paths())
+def test_anonymous_is_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_non_members_only_ever_see_their_status_page(client, role):
+    user = ROLES[role]()
+    client.force_login(user)
+    for path in member_paths():
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            assert response.status_code == 302, (role, method, path, response.status_code)
+            location = response["Location"]
+            if role == "withdrawn":  # inactive: the session no longer authenticates
+                assert location.startswith(reverse("account_login")), (path, location)
+            else:
+                assert location == reverse("application_status"), (path, location)
+
+
+@pytest.mark.parametrize("factory", [MemberFactory, StaffFactory], ids=["member", "staff"])
+def test_members_and_staff_get_through(client, factory):
+    client.force_login(factory())
+    for path in member_paths():
+        response = client.get(path)
+        assert response.status_code in {200, 302, 404, 405}, (path, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"] not in {
+                reverse("application_status"),
+                reverse("account_login"),
+            }, path
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - {"withdrawn"}))
+def test_non_members_see_their_status_page(client, role):
+    user = ROLES[role]()
+    client.force_login(user)
+    response = client.get(reverse("application_status"))
+    assert response.status_code == 200
+    assert user.get_status_display() in response.content.decode()
+
+
+def test_admin_is_staff_only(client):
+    client.force_login(MemberFactory())
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(StaffFactory())
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_requires_totp_when_configured(client, settings):
+    settings.YOKOITO_ADMIN_REQUIRES_MFA = True
+    staff = StaffFactory()
+    client.force_login(staff)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
