@@ -51,4 +51,12 @@ def healthz(request):
 
 @member
 def home(request):
-    return render(request, "core/home.html", {})
+    from events.selectors import registrations_upcoming
+    from sections.selectors import my_sections
+
+    context = {
+        "home_panels": ["sections/_home_my_sections.html", "events/_home_upcoming.html"],
+        "my_sections": my_sections(user=request.user),
+        "my_upcoming": registrations_upcoming(user=request.user, limit=8),
+    }
+    return render(request, "core/home.html", context)

@@ -96,3 +96,57 @@ class FollowFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(MemberFactory)
     programme = factory.SubFactory(ProgrammeFactory)
+
+
+# --- sections / events -----------------------------------------------------------------------
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sections.Department"
+
+    name = factory.Sequence(lambda n: f"テスト部{n}")
+    slug = factory.Sequence(lambda n: f"test-dept-{n}")
+    order = factory.Sequence(lambda n: 100 + n)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sections.Section"
+
+    department = factory.SubFactory(DepartmentFactory)
+    name = factory.Sequence(lambda n: f"テスト課{n}")
+    slug = factory.Sequence(lambda n: f"test-section-{n}")
+    type = "work"
+    description = "テスト用の課です。"
+    join_policy = "open"
+
+
+class SectionMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sections.SectionMembership"
+
+    section = factory.SubFactory(SectionFactory)
+    user = factory.SubFactory(MemberFactory)
+    role = "member"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """An online event two days from now, one hour long."""
+
+    class Meta:
+        model = "events.Event"
+
+    kind = "section_meeting"
+    title = factory.Sequence(lambda n: f"情報交換会{n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=2))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timezone.timedelta(hours=1))
+    format = "online"
+    join_url = "https://meet.example.jp/secret-room-123"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sections.Meeting"
+
+    section = factory.SubFactory(SectionFactory)
+    event = factory.SubFactory(EventFactory)
+    audience = "section"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "outbox",
     "municipalities",
     "accounts",
+    "events",
     "sections",
     "broadcasts",
     "trainings",
@@ -226,6 +227,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # broadcasts: reminders before followed episodes and daily digests (exactly once each).
     "broadcasts-reminders": {"task": "broadcasts.tasks.broadcast_reminders_send", "schedule": 60.0},
     "broadcasts-digests": {"task": "broadcasts.tasks.broadcast_digests_send", "schedule": 60.0},
+    # events (section meetings, trainings): due reminders, exactly once via the outbox key.
+    "events-reminders": {"task": "events.tasks.reminders_send", "schedule": 60.0},
 }
 
 # --- Security (tightened further in production.py) ---------------------------------------
@@ -245,6 +248,16 @@ VETTING_AUTO_APPROVE_TRUSTED = env_bool("VETTING_AUTO_APPROVE_TRUSTED", False)
 # broadcasts: default length of a new episode, and how many episodes an archive page lists.
 BROADCAST_DEFAULT_DURATION_MINUTES = int(os.environ.get("BROADCAST_DEFAULT_DURATION_MINUTES", "60"))
 BROADCAST_ARCHIVE_PAGE_SIZE = 20
+
+# Events (section meetings, trainings): the registration mechanism in `events/`.
+# The personal join link opens this many minutes before the start.
+EVENTS_JOIN_LINK_OPENS_MINUTES = int(os.environ.get("EVENTS_JOIN_LINK_OPENS_MINUTES", "15"))
+# Default reminder offsets, in minutes before the start (24 h and 1 h).
+EVENTS_REMINDER_OFFSETS_MINUTES = [
+    int(m) for m in env_list("EVENTS_REMINDER_OFFSETS_MINUTES", "1440,60")
+]
+# How far ahead the reminder scan looks (must exceed the largest offset).
+EVENTS_REMINDER_HORIZON_MINUTES = int(os.environ.get("EVENTS_REMINDER_HORIZON_MINUTES", "10080"))
 
 LOGGING = {
     "version": 1,

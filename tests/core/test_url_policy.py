@@ -27,7 +27,7 @@ def test_every_view_is_marked_public_applicant_or_member():
 
 
 def test_member_areas_are_member_only():
-    prefixes = ("members/", "sections/", "broadcasts/", "trainings/")
+    prefixes = ("members/", "sections/", "broadcasts/", "trainings/", "events/")
     for route, policy in all_routes():
         if route.startswith(prefixes):
             assert policy == MEMBER, f"{route} is {policy}"
@@ -40,6 +40,8 @@ def test_admin_and_allauth_are_recognised():
 
 def test_the_public_set_is_exactly_what_the_policy_lists():
     public = sorted(route for route, policy in all_routes() if policy == PUBLIC)
-    allowed_public = ("", "healthz", "coverage/")
+    # calendar/: the private per-member calendar feed, fetched by calendar apps without a
+    # session and authorised by its secret token (see docs/architecture.md).
+    allowed_public = ("", "healthz", "coverage/", "calendar/")
     for route in public:
         assert route == "" or route.startswith(allowed_public[1:]), route

@@ -1,0 +1,63 @@
+from django.contrib import admin, messages
+
+from . import services
+from .models import CalendarFeed, Event, Registration
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    fields = ("user", "status", "waitlisted_at", "confirmed_at", "first_clicked_at", "attended")
+    readonly_fields = ("user", "status", "waitlisted_at", "confirmed_at", "first_clicked_at")
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "starts_at", "format", "capacity", "status", "sequence")
+    list_filter = ("kind", "status", "format")
+    search_fields = ("title",)
+    date_hierarchy = "starts_at"
+    readonly_fields = ("status", "sequence", "uid", "created_at", "updated_at")
+    inlines = [RegistrationInline]
+    actions = ["cancel_events"]
+
+    def save_model(self, request, obj, form, change):
+        """Changes go through the service: SEQUENCE, notifications and promotion apply.
+        Changing only the join URL sends nothing (personal links serve the new URL)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        fields = {k: v for k, v in fields.items() if k in services.EDITABLE}
+        try:
+            services.event_update(event_id=obj.pk, **fields)
+        except services.RegistrationError as exc:
+            messages.error(request, exc.message)
+        obj.refresh_from_db()
+
+    @admin.action(description="選択したイベントを中止する（参加者に通知）")
+    def cancel_events(self, request, queryset):
+        for event in queryset:
+            services.event_cancel(event_id=event.pk)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ("event", "user", "status", "waitlisted_at", "first_clicked_at", "attended")
+    list_filter = ("status", "event__kind")
+    search_fields = ("user__email", "user__full_name", "event__title")
+    raw_id_fields = ("event", "user")
+    readonly_fields = ("token", "created_at", "updated_at", "first_clicked_at")
+    list_select_related = ("event", "user")
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at")
+    raw_id_fields = ("user",)
+    readonly_fields = ("token",)

@@ -1,0 +1,122 @@
+"""Reads of the registration mechanism, and who may see what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import CalendarFeed, Event, Registration
+from .registry import all_related, owner_for
+
+S = Registration.Status
+
+
+def event_get_visible(*, event_id: int, user) -> Event:
+    """The event if this member may see it; 404 otherwise (also for a tampered id)."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None or not owner_for(event).can_view(event, user):
+        raise Http404("イベントが見つかりません。")
+    return event
+
+
+def registration_of(*, event: Event, user) -> Registration | None:
+    if not user.is_authenticated:
+        return None
+    return Registration.objects.filter(event=event, user=user).first()
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != S.WAITLISTED or registration.waitlisted_at is None:
+        return None
+    ahead = Registration.objects.filter(event_id=registration.event_id, status=S.WAITLISTED).filter(
+        Q(waitlisted_at__lt=registration.waitlisted_at)
+        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk)
+    )
+    return ahead.count() + 1
+
+
+def event_counts(event: Event) -> dict[str, int]:
+    counts = event.registrations.aggregate(
+        going=Count("pk", filter=Q(status=S.GOING)),
+        waitlisted=Count("pk", filter=Q(status=S.WAITLISTED)),
+    )
+    return {"going": counts["going"] or 0, "waitlisted": counts["waitlisted"] or 0}
+
+
+def rsvp_panel(*, event: Event, user, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the RSVP panel shows. The join URL itself is never part of it: only the
+    personal link is, and only for a confirmed attendee while the link is open."""
+    now = now or timezone.now()
+    registration = registration_of(event=event, user=user)
+    counts = event_counts(event)
+    going = registration is not None and registration.status == S.GOING
+    ineligible = owner_for(event).check_eligible(event, user)
+    seats_left = None
+    if event.capacity is not None:
+        seats_left = max(event.capacity - counts["going"], 0)
+    return {
+        "event": event,
+        "join_opens_minutes": settings.EVENTS_JOIN_LINK_OPENS_MINUTES,
+        "registration": registration,
+        "counts": counts,
+        "seats_left": seats_left,
+        "position": waitlist_position(registration) if registration else None,
+        "rsvp_open": event.rsvp_open(now),
+        "started": now >= event.starts_at,
+        "ended": now >= event.ends_at,
+        "ineligible": ineligible,
+        "join_link_open": going and event.join_link_open(now),
+        "join_link_soon": going and not event.is_cancelled and now < event.join_link_opens_at,
+        # Poll for the link only during the last hour before it opens.
+        "poll": going
+        and not event.is_cancelled
+        and event.join_link_opens_at - timezone.timedelta(hours=1) <= now < event.ends_at,
+    }
+
+
+def registrations_upcoming(*, user, now: datetime | None = None, limit: int = 10) -> list:
+    """The member's confirmed or waitlisted registrations for events not yet over, with
+    what each owner needs to build its link (one query)."""
+    now = now or timezone.now()
+    qs: QuerySet[Registration] = (
+        Registration.objects.filter(
+            user=user,
+            status__in=(S.GOING, S.WAITLISTED),
+            event__status=Event.Status.SCHEDULED,
+            event__ends_at__gt=now,
+        )
+        .select_related("event", *(f"event__{path}" for path in all_related()))
+        .order_by("event__starts_at", "event_id")
+    )
+    rows = list(qs[:limit])
+    for registration in rows:
+        registration.owner_url = owner_for(registration.event).url(registration.event)
+    return rows
+
+
+def feed_events(*, user, now: datetime | None = None) -> QuerySet[Event]:
+    """Events for the private feed: confirmed, from 30 days ago on."""
+    now = now or timezone.now()
+    return (
+        Event.objects.filter(
+            registrations__user=user,
+            registrations__status=S.GOING,
+            status=Event.Status.SCHEDULED,
+            ends_at__gte=now - timezone.timedelta(days=30),
+        )
+        .select_related(*all_related())
+        .order_by("starts_at")
+    )
+
+
+def feed_user(*, token: str):
+    """The member who owns this feed token, or None (also for a non-member)."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_member:
+        return None
+    return feed.user

@@ -1,0 +1,472 @@
+"""Writes of the registration mechanism. Lock order everywhere: event row, then registrations.
+
+Every function is keyword-only and owns its transaction. Errors a member can cause raise
+`RegistrationError` with a Japanese message and change nothing."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from outbox.services import mail_enqueue
+
+from .formatting import format_jst, format_jst_range
+from .ics import event_ics
+from .models import CalendarFeed, Event, Registration
+from .registry import owner_for
+
+logger = logging.getLogger(__name__)
+S = Registration.Status
+
+
+class RegistrationError(Exception):
+    """A rule said no. `message` is shown to the member; nothing was changed."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class RsvpResult:
+    registration: Registration
+    outcome: str  # "going", "waitlisted", "not_going", "cancelled" or "unchanged"
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _lock_event(event_id: int) -> Event:
+    return Event.objects.select_for_update(of=("self",)).get(pk=event_id)
+
+
+def _lock_registration(event: Event, user) -> Registration | None:
+    return (
+        Registration.objects.select_for_update(of=("self",)).filter(event=event, user=user).first()
+    )
+
+
+def personal_link(registration: Registration) -> str:
+    return settings.SITE_URL + reverse("events:go", args=[registration.token])
+
+
+def _mail_context(event: Event, registration: Registration | None = None) -> dict[str, Any]:
+    owner = owner_for(event)
+    url = owner.url(event)
+    context: dict[str, Any] = {
+        "event_title": event.title,
+        "event_when": format_jst_range(event.starts_at, event.ends_at),
+        "event_format": event.get_format_display(),
+        "event_place": event.place if event.format == Event.Format.PLACE else "",
+        "event_online": event.format == Event.Format.ONLINE,
+        "event_url": settings.SITE_URL + url if url else settings.SITE_URL,
+        "join_opens_minutes": settings.EVENTS_JOIN_LINK_OPENS_MINUTES,
+        **owner.context(event),
+    }
+    if registration is not None:
+        context["name"] = registration.user.full_name or registration.user.email
+        context["personal_link"] = personal_link(registration)
+    return context
+
+
+def _ics_attachment(event: Event) -> list[dict[str, str]]:
+    return [
+        {
+            "filename": "event.ics",
+            "content": event_ics(event).decode(),
+            "mimetype": "text/calendar; charset=utf-8",
+        }
+    ]
+
+
+def _notify(registration: Registration, *, template: str, key: str, ics: bool = False) -> None:
+    event = registration.event
+    mail_enqueue(
+        to=registration.user.email,
+        template=template,
+        context=_mail_context(event, registration),
+        recipient=registration.user,
+        dedupe_key=f"events:{template}:{registration.pk}:{key}",
+        attachments=_ics_attachment(event) if ics else None,
+    )
+
+
+def _going_count(event: Event) -> int:
+    return event.registrations.filter(status=S.GOING).count()
+
+
+def _confirm(registration: Registration, now: datetime) -> None:
+    registration.status = S.GOING
+    registration.confirmed_at = now
+    registration.waitlisted_at = None
+
+
+def _promote_waitlist(event: Event, now: datetime) -> list[Registration]:
+    """Fill free seats from the waitlist, first come first served. Caller holds the event
+    lock. Stops at the deadline or start: after that the waitlist stays as it is."""
+    if not event.rsvp_open(now):
+        return []
+    waiting = Registration.objects.select_for_update(of=("self",)).filter(
+        event=event, status=S.WAITLISTED
+    )
+    waiting = waiting.select_related("user").order_by("waitlisted_at", "id")
+    if event.capacity is not None:
+        free = event.capacity - _going_count(event)
+        if free <= 0:
+            return []
+        waiting = waiting[:free]
+    promoted = list(waiting)
+    for registration in promoted:
+        _confirm(registration, now)
+        registration.save(update_fields=["status", "confirmed_at", "waitlisted_at", "updated_at"])
+        _notify(
+            registration,
+            template="events_promoted",
+            key=str(int(now.timestamp() * 1000)),
+            ics=True,
+        )
+    return promoted
+
+
+# --- RSVP ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def registration_rsvp(
+    *,
+    event_id: int,
+    user,
+    going: bool,
+    answers: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> RsvpResult:
+    """Going or not going. Going takes a free seat, or a place at the end of the waitlist
+    (also when seats are free but others already wait). A second identical click changes
+    nothing. Giving up a seat promotes the waitlist."""
+    now = now or timezone.now()
+    event = _lock_event(event_id)
+    owner = owner_for(event)
+    if event.is_cancelled:
+        raise RegistrationError("この会は中止になりました。", "cancelled")
+    registration = _lock_registration(event, user)
+
+    if going:
+        if registration is not None and registration.status in (S.GOING, S.WAITLISTED):
+            return RsvpResult(registration, "unchanged")
+        if not event.rsvp_open(now):
+            raise RegistrationError(
+                f"申込は締め切りました（締切: {format_jst(event.closes_at)}）。", "closed"
+            )
+        reason = owner.check_eligible(event, user)
+        if reason:
+            raise RegistrationError(reason, "ineligible")
+        seat_free = event.capacity is None or _going_count(event) < event.capacity
+        queue_empty = not event.registrations.filter(status=S.WAITLISTED).exists()
+        if registration is None:
+            registration = Registration(event=event, user=user)
+        if seat_free and queue_empty:
+            _confirm(registration, now)
+        else:
+            registration.status = S.WAITLISTED
+            registration.waitlisted_at = now
+            registration.confirmed_at = None
+        if answers is not None:
+            registration.answers = answers
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError as exc:  # the unique constraint: only reachable without the lock
+            raise RegistrationError("すでに申し込んでいます。", "duplicate") from exc
+        if registration.status == S.GOING and owner.confirm_by_mail:
+            _notify(
+                registration,
+                template="events_confirmed",
+                key=str(int(now.timestamp() * 1000)),
+                ics=True,
+            )
+        return RsvpResult(registration, registration.status)
+
+    # Not going.
+    if registration is not None and registration.status == S.NOT_GOING:
+        return RsvpResult(registration, "unchanged")
+    if now >= event.starts_at:
+        raise RegistrationError("開始後は出欠を変更できません。", "started")
+    if registration is None:
+        if not event.rsvp_open(now):
+            raise RegistrationError(
+                f"申込は締め切りました（締切: {format_jst(event.closes_at)}）。", "closed"
+            )
+        reason = owner.check_eligible(event, user)
+        if reason:
+            raise RegistrationError(reason, "ineligible")
+        registration = Registration(event=event, user=user)
+    was_going = registration.status == S.GOING
+    registration.status = S.NOT_GOING
+    registration.confirmed_at = None
+    registration.waitlisted_at = None
+    registration.save()
+    if was_going:
+        _promote_waitlist(event, now)
+    return RsvpResult(registration, S.NOT_GOING)
+
+
+@transaction.atomic
+def registration_cancel(*, event_id: int, user, now: datetime | None = None) -> RsvpResult:
+    """Withdraw an application (seat or waitlist place) until the start. Promotes the
+    waitlist if a seat was freed before the deadline."""
+    now = now or timezone.now()
+    event = _lock_event(event_id)
+    registration = _lock_registration(event, user)
+    if registration is None:
+        raise RegistrationError("この会への申込はありません。", "missing")
+    if registration.status == S.CANCELLED:
+        return RsvpResult(registration, "unchanged")
+    if now >= event.starts_at and not event.is_cancelled:
+        raise RegistrationError("開始後は取り消せません。", "started")
+    was_going = registration.status == S.GOING
+    registration.status = S.CANCELLED
+    registration.confirmed_at = None
+    registration.waitlisted_at = None
+    registration.save()
+    if was_going and not event.is_cancelled:
+        _promote_waitlist(event, now)
+    return RsvpResult(registration, S.CANCELLED)
+
+
+@transaction.atomic
+def registration_set_attended(*, registration_id: int, attended: bool | None) -> Registration:
+    registration = Registration.objects.select_for_update(of=("self",)).get(pk=registration_id)
+    registration.attended = attended
+    registration.save(update_fields=["attended", "updated_at"])
+    return registration
+
+
+# --- The personal join link ---------------------------------------------------------------
+
+
+@dataclass
+class JoinLink:
+    registration: Registration
+    state: str  # "open", "too_early", "ended", "not_confirmed", "cancelled", "no_url"
+    url: str = ""
+
+
+def registration_open_join_link(*, token: str, user, now: datetime | None = None) -> JoinLink:
+    """Resolve a personal link for its owner. Raises Registration.DoesNotExist for anyone
+    else (the view answers 404). Records the first click while the link is open."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_related("event").get(token=token, user=user)
+    event = registration.event
+    if event.is_cancelled:
+        return JoinLink(registration, "cancelled")
+    if registration.status != S.GOING:
+        return JoinLink(registration, "not_confirmed")
+    if now < event.join_link_opens_at:
+        return JoinLink(registration, "too_early")
+    if now >= event.ends_at:
+        return JoinLink(registration, "ended")
+    if event.format != Event.Format.ONLINE or not event.join_url:
+        return JoinLink(registration, "no_url")
+    if registration.first_clicked_at is None:
+        Registration.objects.filter(pk=registration.pk, first_clicked_at__isnull=True).update(
+            first_clicked_at=now
+        )
+        registration.first_clicked_at = now
+    return JoinLink(registration, "open", event.join_url)
+
+
+# --- Events -------------------------------------------------------------------------------
+
+EDITABLE = {
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "format",
+    "join_url",
+    "place",
+    "capacity",
+    "rsvp_deadline",
+    "reminder_offsets",
+}
+# Fields that a calendar shows: a change bumps SEQUENCE.
+CALENDAR_FIELDS = {"title", "description", "starts_at", "ends_at", "format", "place"}
+# Fields that attendees must hear about.
+NOTIFY_FIELDS = {"starts_at", "ends_at", "format", "place"}
+
+
+def _validate(event: Event) -> None:
+    if event.ends_at <= event.starts_at:
+        raise RegistrationError("終了日時は開始日時より後にしてください。", "times")
+    if event.capacity is not None and event.capacity < 1:
+        raise RegistrationError("定員は1以上にしてください。", "capacity")
+
+
+@transaction.atomic
+def event_create(*, kind: str, **fields: Any) -> Event:
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    event = Event(kind=kind, **fields)
+    _validate(event)
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) -> Event:
+    """Change an event. Calendar-visible changes bump SEQUENCE; a new time, format or
+    place notifies everyone going or waiting (with an updated .ics). Reminders follow the
+    new start by themselves (their offsets are computed from the current start). A new
+    join URL is served by the personal links at once: nothing is re-sent."""
+    now = now or timezone.now()
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    event = _lock_event(event_id)
+    if event.is_cancelled:
+        raise RegistrationError("中止した会は変更できません。", "cancelled")
+    changed = {name for name, value in changes.items() if getattr(event, name) != value}
+    if not changed:
+        return event
+    for name in changed:
+        setattr(event, name, changes[name])
+    _validate(event)
+    if changed & CALENDAR_FIELDS:
+        event.sequence += 1
+    event.save()
+    if changed & NOTIFY_FIELDS:
+        for registration in event.registrations.filter(
+            status__in=(S.GOING, S.WAITLISTED)
+        ).select_related("user"):
+            registration.event = event
+            _notify(registration, template="events_changed", key=str(event.sequence), ics=True)
+    if changed & {"capacity", "rsvp_deadline", "starts_at"}:
+        _promote_waitlist(event, now)
+    return event
+
+
+def event_reschedule(
+    *, event_id: int, starts_at: datetime, ends_at: datetime, now: datetime | None = None
+) -> Event:
+    return event_update(event_id=event_id, starts_at=starts_at, ends_at=ends_at, now=now)
+
+
+def event_set_join_url(*, event_id: int, join_url: str) -> Event:
+    return event_update(event_id=event_id, join_url=join_url)
+
+
+@transaction.atomic
+def event_cancel(*, event_id: int) -> Event:
+    """Cancel: everyone going or waiting is told once; no reminder goes out afterwards."""
+    event = _lock_event(event_id)
+    if event.is_cancelled:
+        return event
+    event.status = Event.Status.CANCELLED
+    event.sequence += 1
+    event.save(update_fields=["status", "sequence", "updated_at"])
+    for registration in event.registrations.filter(
+        status__in=(S.GOING, S.WAITLISTED)
+    ).select_related("user"):
+        registration.event = event
+        _notify(registration, template="events_cancelled", key="cancelled", ics=True)
+    return event
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+def _due_offset(event: Event, registration: Registration, now: datetime) -> int | None:
+    """The reminder that is due for this person now: among the offsets whose moment has
+    passed (and that came after they were confirmed), the one closest to the start."""
+    since = registration.confirmed_at or registration.created_at
+    due = []
+    for minutes in event.reminder_offsets or []:
+        moment = event.starts_at - timezone.timedelta(minutes=int(minutes))
+        if moment <= now and moment >= since:
+            due.append(int(minutes))
+    return min(due) if due else None
+
+
+def reminders_send_due(*, now: datetime | None = None) -> int:
+    """Queue every reminder that is due. Exactly once per (registration, offset, start
+    time): the outbox row's unique dedupe key makes a second beat, a restarted worker or a
+    parallel scan write nothing. A moved event has a new start, hence new keys."""
+    now = now or timezone.now()
+    horizon = now + timezone.timedelta(minutes=settings.EVENTS_REMINDER_HORIZON_MINUTES)
+    event_ids = list(
+        Event.objects.filter(
+            status=Event.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon
+        ).values_list("pk", flat=True)
+    )
+    queued = 0
+    for event_id in event_ids:
+        queued += _event_reminders_send(event_id=event_id, now=now)
+    return queued
+
+
+@transaction.atomic
+def _event_reminders_send(*, event_id: int, now: datetime) -> int:
+    event = (
+        Event.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=event_id, status=Event.Status.SCHEDULED, starts_at__gt=now)
+        .first()
+    )
+    if event is None:  # cancelled, started, or another worker holds it right now
+        return 0
+    queued = 0
+    for registration in event.registrations.filter(status=S.GOING).select_related("user"):
+        minutes = _due_offset(event, registration, now)
+        if minutes is None:
+            continue
+        registration.event = event
+        context = _mail_context(event, registration)
+        context["offset_label"] = offset_label(minutes)
+        mail = mail_enqueue(
+            to=registration.user.email,
+            template="events_reminder",
+            context=context,
+            recipient=registration.user,
+            dedupe_key=(
+                f"events:reminder:{registration.pk}:{minutes}:{int(event.starts_at.timestamp())}"
+            ),
+        )
+        queued += mail is not None
+    return queued
+
+
+def offset_label(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}日前"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}時間前"
+    return f"{minutes}分前"
+
+
+# --- Calendar feed ------------------------------------------------------------------------
+
+
+def calendar_feed_get_or_create(*, user) -> CalendarFeed:
+    feed, _ = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_regenerate(*, user) -> CalendarFeed:
+    """A new secret: the old feed URL stops working at once."""
+    from .models import new_token
+
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+    if not created:
+        feed.token = new_token()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+    return feed

@@ -1,0 +1,158 @@
+"""Reads for sections, and who may see what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from events.models import Event, Registration
+
+from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
+
+Role = SectionMembership.Role
+
+
+def _next_meeting(now: datetime) -> QuerySet:
+    return Meeting.objects.filter(
+        section=OuterRef("pk"),
+        event__status=Event.Status.SCHEDULED,
+        event__starts_at__gt=now,
+    ).order_by("event__starts_at")
+
+
+def directory(*, type: str = "", q: str = "", now: datetime | None = None) -> list[Department]:
+    """Departments with their (non-closed) sections matching the filter, each section
+    annotated with its member count and next meeting. Two queries."""
+    now = now or timezone.now()
+    sections = Section.objects.exclude(status=Section.Status.CLOSED)
+    if type in Section.Type.values:
+        sections = sections.filter(type=type)
+    q = q.strip()
+    if q:
+        sections = sections.filter(
+            Q(name__icontains=q) | Q(description__icontains=q) | Q(department__name__icontains=q)
+        )
+    next_meeting = _next_meeting(now)
+    sections = sections.annotate(
+        member_count=Count("memberships", distinct=True),
+        next_meeting_at=Subquery(next_meeting.values("event__starts_at")[:1]),
+        next_meeting_title=Subquery(next_meeting.values("event__title")[:1]),
+    ).order_by("order", "id")
+    departments = Department.objects.prefetch_related(
+        Prefetch("sections", queryset=sections, to_attr="listed")
+    ).order_by("order", "id")
+    return [d for d in departments if d.listed]
+
+
+def section_ids_of(user) -> set[int]:
+    return set(SectionMembership.objects.filter(user=user).values_list("section_id", flat=True))
+
+
+def section_get(*, slug: str) -> Section:
+    section = Section.objects.select_related("department").filter(slug=slug).first()
+    if section is None:
+        raise Http404("課が見つかりません。")
+    return section
+
+
+def membership_of(*, section: Section, user) -> SectionMembership | None:
+    return SectionMembership.objects.filter(section=section, user=user).first()
+
+
+def can_see_members(*, section: Section, membership: SectionMembership | None, user) -> bool:
+    """The member list is for the section's own members (and staff)."""
+    return user.is_staff or membership is not None
+
+
+def can_manage(*, membership: SectionMembership | None, user) -> bool:
+    return user.is_staff or (membership is not None and membership.can_manage)
+
+
+def heads(*, section: Section) -> list[SectionMembership]:
+    return list(
+        SectionMembership.objects.filter(section=section, role__in=(Role.HEAD, Role.DEPUTY))
+        .select_related("user", "user__local_government")
+        .order_by("role", "joined_at")
+    )
+
+
+def members(*, section: Section) -> QuerySet[SectionMembership]:
+    return (
+        SectionMembership.objects.filter(section=section)
+        .select_related("user", "user__local_government")
+        .order_by("role", "joined_at", "id")
+    )
+
+
+def member_count(*, section: Section) -> int:
+    return SectionMembership.objects.filter(section=section).count()
+
+
+def _meetings(section: Section) -> QuerySet[Meeting]:
+    return (
+        Meeting.objects.filter(section=section)
+        .select_related("event", "section")
+        .annotate(
+            going_count=Count(
+                "event__registrations",
+                filter=Q(event__registrations__status=Registration.Status.GOING),
+            )
+        )
+    )
+
+
+def meetings_upcoming(*, section: Section, now: datetime | None = None) -> list[Meeting]:
+    now = now or timezone.now()
+    return list(_meetings(section).filter(event__ends_at__gt=now).order_by("event__starts_at")[:20])
+
+
+def meetings_past(*, section: Section, now: datetime | None = None) -> list[Meeting]:
+    now = now or timezone.now()
+    return list(
+        _meetings(section).filter(event__ends_at__lte=now).order_by("-event__starts_at")[:20]
+    )
+
+
+def pending_requests(*, section: Section) -> list[JoinRequest]:
+    return list(
+        JoinRequest.objects.filter(section=section, status=JoinRequest.Status.PENDING)
+        .select_related("user", "user__local_government")
+        .order_by("created_at")
+    )
+
+
+def pending_request_of(*, section: Section, user) -> JoinRequest | None:
+    return JoinRequest.objects.filter(
+        section=section, user=user, status=JoinRequest.Status.PENDING
+    ).first()
+
+
+def pending_invitation_of(*, section: Section, user) -> Invitation | None:
+    return Invitation.objects.filter(
+        section=section, user=user, status=Invitation.Status.PENDING
+    ).first()
+
+
+def meeting_get(*, slug: str, meeting_id: int) -> Meeting:
+    """A meeting of this section; 404 for a tampered id or slug. Every member may see a
+    meeting exists (sections are visible to all); registering is checked by the owner
+    policy (sections.owner)."""
+    meeting = (
+        Meeting.objects.select_related("event", "section", "section__department", "created_by")
+        .filter(pk=meeting_id, section__slug=slug)
+        .first()
+    )
+    if meeting is None:
+        raise Http404("情報交換会が見つかりません。")
+    return meeting
+
+
+def my_sections(*, user) -> list[SectionMembership]:
+    return list(
+        SectionMembership.objects.filter(user=user)
+        .select_related("section", "section__department")
+        .order_by("section__department__order", "section__order")
+    )

@@ -1,0 +1,337 @@
+"""Writes for sections: membership, requests, invitations, headship, meetings.
+
+Rules that a member can break raise `SectionError` with a Japanese message and change
+nothing. Membership changes lock the section row first (so the last head cannot leave in
+a race); meeting registrations are the events app's business (events.services)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from events import services as event_services
+from outbox.services import mail_enqueue
+
+from .models import Invitation, JoinRequest, Meeting, Section, SectionMembership
+from .owner import KIND
+
+Role = SectionMembership.Role
+
+
+class SectionError(Exception):
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _lock_section(section_id: int) -> Section:
+    return Section.objects.select_for_update(of=("self",)).get(pk=section_id)
+
+
+def _membership(section: Section, user) -> SectionMembership | None:
+    return SectionMembership.objects.filter(section=section, user=user).first()
+
+
+def _require_manager(section: Section, actor) -> SectionMembership | None:
+    """Heads and deputies manage a section; staff may too."""
+    membership = _membership(section, actor)
+    if actor.is_staff or (membership is not None and membership.can_manage):
+        return membership
+    raise SectionError("この操作は課長・課長補佐だけができます。", "forbidden")
+
+
+def _require_open(section: Section) -> None:
+    if section.status == Section.Status.CLOSED:
+        raise SectionError("この課は廃止されています。", "closed")
+
+
+def _section_url(section: Section) -> str:
+    return settings.SITE_URL + section.get_absolute_url()
+
+
+def _heads(section: Section):
+    return SectionMembership.objects.filter(
+        section=section, role__in=(Role.HEAD, Role.DEPUTY)
+    ).select_related("user")
+
+
+# --- Joining and leaving ------------------------------------------------------------------
+
+
+@transaction.atomic
+def section_join(*, section_id: int, user) -> SectionMembership:
+    """Join an open section at once (idempotent), or accept a pending invitation."""
+    section = _lock_section(section_id)
+    _require_open(section)
+    existing = _membership(section, user)
+    if existing is not None:
+        return existing
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(section=section, user=user, status=Invitation.Status.PENDING)
+        .first()
+    )
+    if section.join_policy == Section.JoinPolicy.APPROVAL and invitation is None:
+        raise SectionError("この課は承認制です。参加申請を送ってください。", "approval")
+    if section.join_policy == Section.JoinPolicy.INVITE and invitation is None:
+        raise SectionError("この課は招待制です。課長からの招待をお待ちください。", "invite")
+    if invitation is not None:
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.save(update_fields=["status"])
+    return SectionMembership.objects.create(section=section, user=user, role=Role.MEMBER)
+
+
+@transaction.atomic
+def section_leave(*, section_id: int, user) -> None:
+    section = _lock_section(section_id)
+    membership = _membership(section, user)
+    if membership is None:
+        return
+    if membership.role == Role.HEAD and not (
+        SectionMembership.objects.filter(section=section, role=Role.HEAD)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise SectionError(
+            "課長はほかのメンバーに課長を交代してから退出してください。", "last_head"
+        )
+    membership.delete()
+
+
+@transaction.atomic
+def join_request_create(*, section_id: int, user, message: str = "") -> JoinRequest:
+    """Ask to join an approval section. A second click returns the pending request."""
+    section = _lock_section(section_id)
+    _require_open(section)
+    if _membership(section, user) is not None:
+        raise SectionError("すでにこの課のメンバーです。", "member")
+    if section.join_policy != Section.JoinPolicy.APPROVAL:
+        raise SectionError("この課には参加申請はできません。", "policy")
+    pending = JoinRequest.objects.filter(
+        section=section, user=user, status=JoinRequest.Status.PENDING
+    ).first()
+    if pending is not None:
+        return pending
+    request = JoinRequest.objects.create(section=section, user=user, message=message.strip())
+    for head in _heads(section):
+        mail_enqueue(
+            to=head.user.email,
+            template="sections_join_request",
+            context={
+                "section_name": section.name,
+                "applicant_name": user.full_name or user.email,
+                "message": request.message,
+                "url": _section_url(section) + "#requests",
+            },
+            recipient=head.user,
+            dedupe_key=f"sections:join_request:{request.pk}:{head.user_id}",
+        )
+    return request
+
+
+@transaction.atomic
+def join_request_withdraw(*, section_id: int, user) -> None:
+    JoinRequest.objects.filter(
+        section_id=section_id, user=user, status=JoinRequest.Status.PENDING
+    ).update(status=JoinRequest.Status.WITHDRAWN, decided_at=timezone.now())
+
+
+@transaction.atomic
+def join_request_decide(*, request_id: int, actor, accept: bool, message: str = "") -> JoinRequest:
+    """A head or deputy accepts or declines, optionally with a message; the requester is
+    told by mail. Deciding twice changes nothing."""
+    request = JoinRequest.objects.select_related("section").get(pk=request_id)
+    section = _lock_section(request.section_id)
+    _require_manager(section, actor)
+    request = JoinRequest.objects.select_for_update().select_related("user").get(pk=request_id)
+    if request.status != JoinRequest.Status.PENDING:
+        return request
+    request.status = JoinRequest.Status.ACCEPTED if accept else JoinRequest.Status.DECLINED
+    request.response_message = message.strip()
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.save()
+    if accept:
+        SectionMembership.objects.get_or_create(
+            section=section, user=request.user, defaults={"role": Role.MEMBER}
+        )
+    mail_enqueue(
+        to=request.user.email,
+        template="sections_join_decided",
+        context={
+            "name": request.user.full_name or request.user.email,
+            "section_name": section.name,
+            "accepted": accept,
+            "message": request.response_message,
+            "url": _section_url(section),
+        },
+        recipient=request.user,
+        dedupe_key=f"sections:join_decided:{request.pk}",
+    )
+    return request
+
+
+@transaction.atomic
+def invitation_create(*, section_id: int, actor, user) -> Invitation:
+    section = _lock_section(section_id)
+    _require_open(section)
+    _require_manager(section, actor)
+    if not user.is_member:
+        raise SectionError("招待できるのはメンバーだけです。", "not_member")
+    if _membership(section, user) is not None:
+        raise SectionError("すでにこの課のメンバーです。", "member")
+    invitation, created = Invitation.objects.get_or_create(
+        section=section,
+        user=user,
+        status=Invitation.Status.PENDING,
+        defaults={"invited_by": actor},
+    )
+    if created:
+        mail_enqueue(
+            to=user.email,
+            template="sections_invitation",
+            context={
+                "name": user.full_name or user.email,
+                "section_name": section.name,
+                "inviter": actor.full_name or actor.email,
+                "url": _section_url(section),
+            },
+            recipient=user,
+            dedupe_key=f"sections:invitation:{invitation.pk}",
+        )
+    return invitation
+
+
+# --- Heads --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_remove(*, section_id: int, actor, user_id: int) -> None:
+    section = _lock_section(section_id)
+    actor_membership = _require_manager(section, actor)
+    target = SectionMembership.objects.filter(section=section, user_id=user_id).first()
+    if target is None:
+        return
+    if target.user_id == actor.pk:
+        raise SectionError("自分を外すときは「退出する」を使ってください。", "self")
+    actor_is_head = actor.is_staff or (actor_membership and actor_membership.role == Role.HEAD)
+    if target.role == Role.HEAD or (target.role == Role.DEPUTY and not actor_is_head):
+        raise SectionError("課長・課長補佐を外せるのは課長だけです（課長は交代で変更します）。")
+    target.delete()
+
+
+@transaction.atomic
+def member_set_role(*, section_id: int, actor, user_id: int, role: str) -> SectionMembership:
+    """Heads appoint deputies (or return them to members); staff may set any role."""
+    section = _lock_section(section_id)
+    actor_membership = _require_manager(section, actor)
+    if role not in Role.values:
+        raise SectionError("役割が正しくありません。")
+    actor_is_head = actor.is_staff or (actor_membership and actor_membership.role == Role.HEAD)
+    if not actor_is_head:
+        raise SectionError("役割を変えられるのは課長だけです。", "forbidden")
+    target = (
+        SectionMembership.objects.select_for_update()
+        .filter(section=section, user_id=user_id)
+        .first()
+    )
+    if target is None:
+        raise SectionError("その人はこの課のメンバーではありません。", "not_member")
+    if (
+        target.role == Role.HEAD
+        and role != Role.HEAD
+        and not (
+            SectionMembership.objects.filter(section=section, role=Role.HEAD)
+            .exclude(pk=target.pk)
+            .exists()
+        )
+    ):
+        raise SectionError("課長がいなくなるため変更できません。先に課長を交代してください。")
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def headship_hand_over(*, section_id: int, actor, to_user_id: int) -> SectionMembership:
+    """課長交代: the new head must already be a member; the old head becomes a member."""
+    section = _lock_section(section_id)
+    current = _membership(section, actor)
+    if not (actor.is_staff or (current is not None and current.role == Role.HEAD)):
+        raise SectionError("課長交代は課長だけができます。", "forbidden")
+    target = (
+        SectionMembership.objects.select_for_update()
+        .filter(section=section, user_id=to_user_id)
+        .first()
+    )
+    if target is None:
+        raise SectionError("交代先はこの課のメンバーから選んでください。", "not_member")
+    if current is not None and target.pk == current.pk:
+        raise SectionError("すでに課長です。")
+    target.role = Role.HEAD
+    target.save(update_fields=["role"])
+    if current is not None and current.role == Role.HEAD:
+        current.role = Role.MEMBER
+        current.save(update_fields=["role"])
+    return target
+
+
+# --- Meetings -----------------------------------------------------------------------------
+
+MEETING_EVENT_FIELDS = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "format",
+    "join_url",
+    "place",
+    "capacity",
+    "rsvp_deadline",
+)
+
+
+@transaction.atomic
+def meeting_create(
+    *, section_id: int, actor, audience: str = Meeting.Audience.SECTION, **fields: Any
+) -> Meeting:
+    section = _lock_section(section_id)
+    _require_open(section)
+    _require_manager(section, actor)
+    event_fields = {k: v for k, v in fields.items() if k in MEETING_EVENT_FIELDS}
+    try:
+        event = event_services.event_create(kind=KIND, **event_fields)
+    except event_services.RegistrationError as exc:
+        raise SectionError(exc.message, exc.code) from exc
+    return Meeting.objects.create(section=section, event=event, audience=audience, created_by=actor)
+
+
+@transaction.atomic
+def meeting_update(
+    *, meeting_id: int, actor, audience: str | None = None, now: datetime | None = None, **fields
+) -> Meeting:
+    meeting = Meeting.objects.select_related("section", "event").get(pk=meeting_id)
+    _require_manager(meeting.section, actor)
+    event_fields = {k: v for k, v in fields.items() if k in MEETING_EVENT_FIELDS}
+    try:
+        event_services.event_update(event_id=meeting.event_id, now=now, **event_fields)
+    except event_services.RegistrationError as exc:
+        raise SectionError(exc.message, exc.code) from exc
+    if audience is not None and audience != meeting.audience:
+        meeting.audience = audience
+        meeting.save(update_fields=["audience"])
+    meeting.event.refresh_from_db()
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting_id: int, actor) -> Meeting:
+    meeting = Meeting.objects.select_related("section").get(pk=meeting_id)
+    _require_manager(meeting.section, actor)
+    event_services.event_cancel(event_id=meeting.event_id)
+    return meeting
