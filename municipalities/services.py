@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 
 from .codes import Row
 from .models import LocalGovernment, Prefecture
+from .selectors import COVERAGE_CACHE_KEY, coverage_rows_forget
+
+
+def coverage_invalidate() -> None:
+    """Forget the computed coverage so that the next read recomputes it.
+
+    Call it after any change to who counts (approval, withdrawal, suspension,
+    reinstatement, a change of affiliation), after the change commits:
+    ``transaction.on_commit(coverage_invalidate)``. Even without it the cached numbers
+    live at most ``COVERAGE_TTL`` (60) seconds.
+    """
+    cache.delete(COVERAGE_CACHE_KEY)
 
 
 @dataclass
@@ -90,4 +103,10 @@ def local_governments_load(*, rows: list[Row]) -> LoadResult:
             lg.predecessors.update(successor=None)
             lg.delete()
             result.deleted += 1
+    transaction.on_commit(_coverage_rows_changed)
     return result
+
+
+def _coverage_rows_changed() -> None:
+    coverage_rows_forget()
+    coverage_invalidate()

@@ -47,3 +47,13 @@ def local_governments(db):
     if LocalGovernment.objects.count() < 1788:
         local_governments_load(rows=read_default())
     return LocalGovernment.objects.all()
+
+
+@pytest.fixture(autouse=True)
+def _coverage_cache_fresh():
+    """Coverage is cached for up to a minute (municipalities.selectors): start every test
+    without numbers left over from an earlier one."""
+    from municipalities.services import coverage_invalidate
+
+    coverage_invalidate()
+    yield
