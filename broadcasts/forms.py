@@ -46,6 +46,10 @@ class ArchiveSearchForm(forms.Form):
 
 
 class FollowForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     class Meta:
         model = Follow
         fields = ["mode", "remind_minutes_before", "digest_time"]
