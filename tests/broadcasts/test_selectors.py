@@ -63,3 +63,22 @@ def test_calendar_provider_builds_events_without_the_live_link(django_assert_max
 def test_provider_is_registered_with_the_events_feed_when_present():
     registry = pytest.importorskip("events.registry")
     assert episodes_feed_provider in registry.feed_providers()
+
+
+def test_followed_episodes_appear_in_the_private_calendar_feed(client):
+    services = pytest.importorskip("events.services")
+    follow = FollowFactory()
+    starts = timezone.now() + dt.timedelta(days=1)
+    episode = EpisodeFactory(
+        programme=follow.programme,
+        air_date=timezone.localdate(starts),
+        starts_at=starts,
+        title="フィードに載る回",
+    )
+    unfollowed = EpisodeFactory(starts_at=starts, title="フォローしていない回")
+    feed = services.calendar_feed_get_or_create(user=follow.user)
+    response = client.get(f"/calendar/{feed.token}.ics")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"broadcast-episode-{episode.pk}@yokoito" in body
+    assert f"broadcast-episode-{unfollowed.pk}@yokoito" not in body
