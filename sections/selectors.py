@@ -74,7 +74,7 @@ def can_manage(*, membership: SectionMembership | None, user) -> bool:
 def heads(*, section: Section) -> list[SectionMembership]:
     return list(
         SectionMembership.objects.filter(section=section, role__in=(Role.HEAD, Role.DEPUTY))
-        .select_related("user", "user__local_government")
+        .select_related("user", "user__local_government__prefecture")
         .order_by("role", "joined_at")
     )
 
@@ -82,7 +82,7 @@ def heads(*, section: Section) -> list[SectionMembership]:
 def members(*, section: Section) -> QuerySet[SectionMembership]:
     return (
         SectionMembership.objects.filter(section=section)
-        .select_related("user", "user__local_government")
+        .select_related("user", "user__local_government__prefecture")
         .order_by("role", "joined_at", "id")
     )
 
@@ -119,7 +119,7 @@ def meetings_past(*, section: Section, now: datetime | None = None) -> list[Meet
 def pending_requests(*, section: Section) -> list[JoinRequest]:
     return list(
         JoinRequest.objects.filter(section=section, status=JoinRequest.Status.PENDING)
-        .select_related("user", "user__local_government")
+        .select_related("user", "user__local_government__prefecture")
         .order_by("created_at")
     )
 
