@@ -38,7 +38,7 @@ def local_government_options(*, prefecture: str = "", q: str = "") -> QuerySet[L
 def _section_membership_model():
     """The sections app's membership model, when it exists (the directory filters by it)."""
     try:
-        return apps.get_model("sections", "Membership")
+        return apps.get_model("sections", "SectionMembership")
     except LookupError:
         return None
 
@@ -75,11 +75,10 @@ def directory_search(
     if section:
         membership = _section_membership_model()
         if membership is not None:
-            user_field = "user"
             qs = qs.filter(
                 pk__in=membership.objects.filter(
                     Q(section__name__icontains=section) | Q(section__slug=section)
-                ).values(user_field)
+                ).values("user")
             )
     return qs.order_by("full_name_kana", "pk")
 

@@ -5,26 +5,24 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Application',
-            fields=[
-            ],
+            name="Application",
+            fields=[],
             options={
-                'verbose_name': '入庁申請',
-                'verbose_name_plural': '入庁申請（審査キュー）',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "入庁申請",
+                "verbose_name_plural": "入庁申請（審査キュー）",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('accounts.user',),
+            bases=("accounts.user",),
             managers=[
-                ('objects', accounts.models.UserManager()),
+                ("objects", accounts.models.UserManager()),
             ],
         ),
     ]

@@ -28,3 +28,18 @@
     }
   });
 })();
+
+// Application/profile form: show only the panel for the chosen kind of affiliation.
+// Without JS every panel stays visible and the server ignores the irrelevant ones.
+document.addEventListener("DOMContentLoaded", function () {
+  var radios = document.querySelectorAll('input[name="affiliation_type"]');
+  if (!radios.length) return;
+  function sync() {
+    var chosen = document.querySelector('input[name="affiliation_type"]:checked');
+    document.querySelectorAll("[data-affiliation]").forEach(function (panel) {
+      panel.hidden = chosen ? panel.getAttribute("data-affiliation") !== chosen.value : false;
+    });
+  }
+  radios.forEach(function (r) { r.addEventListener("change", sync); });
+  sync();
+});

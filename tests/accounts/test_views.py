@@ -93,7 +93,7 @@ def test_duplicate_email_at_signup_is_a_clear_400(client):
         },
     )
     assert response.status_code == 400
-    assert "既に登録" in response.content.decode() or "すでに登録" in response.content.decode()
+    assert "このメールアドレスでアカウント登録済みです" in response.content.decode()
     assert User.objects.filter(email__iexact="taken@city.example.lg.jp").count() == 1
 
 

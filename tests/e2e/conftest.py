@@ -41,6 +41,15 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, local_governments):
+    from django.db import connection
+
+    from tests.conftest import service_unavailable
+
+    if connection.vendor != "postgresql":
+        # The live server answers from several threads; SQLite's in-memory test database
+        # cannot be shared between them reliably (locks, crashes), so the browser tests
+        # run on PostgreSQL (CI sets DATABASE_URL and REQUIRE_SERVICES=1).
+        service_unavailable("browser tests need PostgreSQL: set DATABASE_URL=postgres://…")
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = context.new_page()
     page.set_default_timeout(15000)

@@ -1,0 +1,154 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import TrustedDomain, User
+from outbox.models import OutgoingMail
+from tests.factories import ApplicantFactory, MemberFactory, StaffFactory, local_government
+
+pytestmark = pytest.mark.django_db
+S = User.Status
+QUEUE = reverse("admin:accounts_application_changelist")
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def test_queue_lists_submitted_oldest_first_with_wait_and_domain(
+    staff_client, django_assert_max_num_queries
+):
+    TrustedDomain.objects.create(
+        domain="city.sapporo.lg.jp", local_government=local_government("011002")
+    )
+    now = timezone.now()
+    newer = ApplicantFactory(
+        full_name="新しい 申請", submitted_at=now - timezone.timedelta(hours=3)
+    )
+    older = ApplicantFactory(
+        full_name="古い 申請",
+        email="old@city.sapporo.lg.jp",
+        submitted_at=now - timezone.timedelta(hours=50),
+    )
+    ApplicantFactory.create_batch(20)
+    ApplicantFactory(full_name="差し戻し 中", status=S.NEEDS_INFO)
+    MemberFactory(full_name="入庁 済み")
+    with django_assert_max_num_queries(15):
+        html = staff_client.get(QUEUE).content.decode()
+    assert html.index("古い 申請") < html.index("新しい 申請")
+    assert "差し戻し 中" not in html and "入庁 済み" not in html
+    assert "2日2時間（超過）" in html
+    assert "city.sapporo.lg.jp（北海道札幌市）" in html
+    assert older and newer
+
+
+def test_queue_filters_and_search(staff_client):
+    TrustedDomain.objects.create(domain="lg.jp")
+    ApplicantFactory(full_name="信頼 ドメイン", email="a@city.x.lg.jp")
+    ApplicantFactory(full_name="フリー メール", email="b@mail.example.com")
+    ApplicantFactory(full_name="差し戻し 中", status=S.NEEDS_INFO)
+    html = staff_client.get(QUEUE, {"domain": "trusted"}).content.decode()
+    assert "信頼 ドメイン" in html and "フリー メール" not in html
+    html = staff_client.get(QUEUE, {"state": "needs_info"}).content.decode()
+    assert "差し戻し 中" in html and "信頼 ドメイン" not in html
+    html = staff_client.get(QUEUE, {"q": "フリー"}).content.decode()
+    assert "フリー メール" in html and "信頼 ドメイン" not in html
+    html = staff_client.get(
+        QUEUE, {"local_government__prefecture__code__exact": "01"}
+    ).content.decode()
+    assert "信頼 ドメイン" not in html  # factories use 千代田区 (13)
+
+
+def test_detail_shows_answers_and_history(staff_client):
+    applicant = ApplicantFactory(introduction="保健師として働いています")
+    from accounts import services
+
+    services.application_request_info(
+        user_id=applicant.pk, actor=staff_client.staff, message="所属は？"
+    )
+    html = staff_client.get(
+        reverse("admin:accounts_application_change", args=[applicant.pk])
+    ).content.decode()
+    assert "保健師として働いています" in html and "所属は？" in html
+    assert "審査・状態の履歴" in html
+
+
+def test_approve_from_the_detail_page(staff_client):
+    applicant = ApplicantFactory()
+    url = reverse("admin:accounts_application_approve", args=[applicant.pk])
+    assert staff_client.get(url).status_code == 302  # GET changes nothing
+    applicant.refresh_from_db()
+    assert applicant.status == S.SUBMITTED
+    staff_client.post(url)
+    applicant.refresh_from_db()
+    assert applicant.status == S.APPROVED
+    assert (
+        OutgoingMail.objects.filter(to_email=applicant.email, template="vetting_approved").count()
+        == 1
+    )
+
+
+def test_bulk_approve(staff_client):
+    applicants = ApplicantFactory.create_batch(3)
+    member = MemberFactory()
+    staff_client.post(
+        QUEUE + "?state=all",
+        {"action": "action_approve", "_selected_action": [a.pk for a in applicants]},
+    )
+    assert User.objects.filter(pk__in=[a.pk for a in applicants], status=S.APPROVED).count() == 3
+    assert OutgoingMail.objects.filter(template="vetting_approved").count() == 3
+    assert member.status == S.APPROVED
+
+
+def test_reject_asks_for_a_reason_then_mails(staff_client):
+    applicant = ApplicantFactory()
+    url = reverse("admin:accounts_application_reject", args=[applicant.pk])
+    page = staff_client.get(url).content.decode()
+    assert "申請を不承認にする" in page
+    response = staff_client.post(url, {"apply": "1", "reason": "", "message": ""})
+    assert response.status_code == 200  # the form again, with an error
+    applicant.refresh_from_db()
+    assert applicant.status == S.SUBMITTED
+    staff_client.post(url, {"apply": "1", "reason": "not_public_servant", "message": "在職証明を"})
+    applicant.refresh_from_db()
+    assert applicant.status == S.REJECTED
+    assert "在職証明を" in OutgoingMail.objects.get(template="vetting_rejected").body
+
+
+def test_bulk_request_info(staff_client):
+    applicants = ApplicantFactory.create_batch(2)
+    staff_client.post(
+        QUEUE,
+        {
+            "action": "action_request_info",
+            "_selected_action": [a.pk for a in applicants],
+            "apply": "1",
+            "message": "部署の正式名称を教えてください",
+        },
+    )
+    assert User.objects.filter(status=S.NEEDS_INFO).count() == 2
+    assert OutgoingMail.objects.filter(template="vetting_needs_info").count() == 2
+
+
+def test_suspend_and_reinstate_in_the_admin(staff_client):
+    member = MemberFactory()
+    url = reverse("admin:accounts_user_suspend", args=[member.pk])
+    staff_client.post(url, {"apply": "1", "reason": "conduct", "message": ""})
+    member.refresh_from_db()
+    assert member.status == S.SUSPENDED
+    staff_client.post(reverse("admin:accounts_user_reinstate", args=[member.pk]))
+    member.refresh_from_db()
+    assert member.status == S.APPROVED
+
+
+def test_outbox_is_visible_to_staff(staff_client):
+    ApplicantFactory()
+    from outbox.services import mail_enqueue
+
+    mail_enqueue(to="x@y.lg.jp", template="vetting_approved", context={"name": "X"})
+    html = staff_client.get(reverse("admin:outbox_outgoingmail_changelist")).content.decode()
+    assert "x@y.lg.jp" in html
