@@ -99,3 +99,40 @@ def test_episode_admin_form_sets_the_air_date_and_refuses_a_second_episode_that_
     response = staff_client.post(reverse("admin:broadcasts_episode_add"), data)
     assert response.status_code == 302
     assert Episode.objects.get(title="二本目").air_date == dt.date(2026, 4, 7)
+
+
+def test_admin_pages_render(staff_client):
+    programme = ProgrammeFactory()
+    episode = EpisodeFactory(programme=programme)
+    change = staff_client.get(reverse("admin:broadcasts_programme_change", args=[programme.pk]))
+    assert change.status_code == 200
+    assert (
+        reverse("admin:broadcasts_programme_generate", args=[programme.pk])
+        in change.content.decode()
+    )
+    for url in (
+        reverse("admin:broadcasts_programme_changelist"),
+        reverse("admin:broadcasts_programme_add"),
+        reverse("admin:broadcasts_episode_change", args=[episode.pk]),
+        reverse("admin:broadcasts_episode_add"),
+        reverse("admin:broadcasts_follow_changelist"),
+    ):
+        assert staff_client.get(url).status_code == 200, url
+    for status in ("scheduled", "on_air", "ended", "archived"):
+        assert (
+            staff_client.get(
+                reverse("admin:broadcasts_episode_changelist"), {"status": status}
+            ).status_code
+            == 200
+        )
+
+
+def test_generate_page_is_staff_only(client):
+    from tests.factories import MemberFactory
+
+    programme = ProgrammeFactory()
+    client.force_login(MemberFactory())
+    url = reverse("admin:broadcasts_programme_generate", args=[programme.pk])
+    response = client.post(url, {"apply": "1", "start": "2026-04-06", "end": "2026-04-12"})
+    assert response.status_code == 302
+    assert not Episode.objects.exists()
