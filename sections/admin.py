@@ -1,0 +1,111 @@
+"""Staff can do everything a head can, here. Membership and meeting changes made in the
+admin go through the services where a rule applies (headship, cancellation)."""
+
+from django.contrib import admin, messages
+
+from . import services
+from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ("name", "slug", "type", "join_policy", "status", "order")
+    show_change_link = True
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [SectionInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = SectionMembership
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "role", "joined_at")
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "department", "type", "join_policy", "status")
+    list_filter = ("department", "type", "join_policy", "status")
+    search_fields = ("name", "slug", "description")
+    list_select_related = ("department",)
+    inlines = [MembershipInline]
+
+
+@admin.register(SectionMembership)
+class SectionMembershipAdmin(admin.ModelAdmin):
+    list_display = ("section", "user", "role", "joined_at")
+    list_filter = ("role", "section__department")
+    search_fields = ("section__name", "user__email", "user__full_name")
+    raw_id_fields = ("section", "user")
+    list_select_related = ("section", "user")
+    actions = ["make_head"]
+
+    @admin.action(description="選択したメンバーを課長にする（課長交代）")
+    def make_head(self, request, queryset):
+        for membership in queryset.select_related("section"):
+            try:
+                services.headship_hand_over(
+                    section_id=membership.section_id,
+                    actor=request.user,
+                    to_user_id=membership.user_id,
+                )
+            except services.SectionError as exc:
+                messages.error(request, f"{membership}: {exc.message}")
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    list_display = ("section", "user", "status", "created_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("section__name", "user__email", "user__full_name")
+    raw_id_fields = ("section", "user", "decided_by")
+    list_select_related = ("section", "user")
+    actions = ["accept", "decline"]
+
+    def _decide(self, request, queryset, accept: bool):
+        for join_request in queryset.filter(status=JoinRequest.Status.PENDING):
+            services.join_request_decide(
+                request_id=join_request.pk, actor=request.user, accept=accept
+            )
+
+    @admin.action(description="承認する（本人にメール）")
+    def accept(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="見送る（本人にメール）")
+    def decline(self, request, queryset):
+        self._decide(request, queryset, False)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("section", "user", "status", "invited_by", "created_at")
+    raw_id_fields = ("section", "user", "invited_by")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    """Time, place, capacity and join URL are edited on the event (イベント) page, through
+    the service, so notifications and SEQUENCE are right."""
+
+    list_display = ("__str__", "section", "audience", "starts")
+    list_filter = ("audience", "section__department")
+    search_fields = ("event__title", "section__name")
+    raw_id_fields = ("section", "event", "created_by")
+    list_select_related = ("section", "event")
+    actions = ["cancel"]
+
+    @admin.display(description="開始", ordering="event__starts_at")
+    def starts(self, obj):
+        return obj.event.starts_at
+
+    @admin.action(description="中止する（参加者に通知）")
+    def cancel(self, request, queryset):
+        for meeting in queryset:
+            services.meeting_cancel(meeting_id=meeting.pk, actor=request.user)

@@ -1,0 +1,111 @@
+"""Demo content for sections: the published list (already loaded by migration 0002),
+heads and members drawn from the approved members, and a month of meetings with RSVPs.
+Idempotent: a section that already has members or meetings is left as it is."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AffiliationType, User
+from accounts.selectors import active_members
+from events.services import registration_rsvp
+from municipalities.models import LocalGovernment
+
+from . import services
+from .models import Department, Section, SectionMembership
+from .reference import load as load_reference
+
+DEMO_LOGIN = "member000@demo.lg.jp"
+TOPICS = ["情報交換会", "事例共有会", "もくもく会", "初参加歓迎の雑談会", "勉強会"]
+HOURS = [12, 19, 20, 21]
+
+
+def _members(stdout) -> list[User]:
+    members = list(active_members().filter(is_staff=False).order_by("id")[:600])
+    if len(members) >= 100:
+        return members
+    governments = list(LocalGovernment.objects.exclude(kind="prefecture").order_by("code")[:200])
+    new = [
+        User(
+            email=f"sections-demo{i:03d}@demo.lg.jp",
+            full_name=f"横糸 課員{i}",
+            full_name_kana="ヨコイト カイン",
+            status=User.Status.APPROVED,
+            affiliation_type=AffiliationType.LOCAL_GOVERNMENT,
+            local_government=governments[i % len(governments)],
+            department="総務部 総務課",
+            approved_at=timezone.now(),
+            password="!",
+        )
+        for i in range(120)
+    ]
+    User.objects.bulk_create(new, ignore_conflicts=True)
+    stdout.write("sections: 課のデモ用メンバーを作成しました。")
+    return list(active_members().filter(is_staff=False).order_by("id")[:600])
+
+
+def _jst(day_offset: int, hour: int) -> datetime:
+    day = timezone.localdate() + timezone.timedelta(days=day_offset)
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+@transaction.atomic
+def seed(stdout) -> None:
+    load_reference(Department, Section)
+    rng = random.Random(20261122)
+    members = _members(stdout)
+    demo_user = User.objects.filter(email=DEMO_LOGIN).first()
+    now = timezone.now()
+    sections = list(Section.objects.filter(status=Section.Status.ACTIVE).order_by("id"))
+
+    new_memberships = []
+    for index, section in enumerate(sections):
+        if SectionMembership.objects.filter(section=section).exists():
+            continue
+        picked = rng.sample(members, k=min(len(members), rng.randint(8, 45)))
+        if demo_user and index % 12 == 0 and demo_user not in picked:
+            picked.insert(0, demo_user)
+        for position, user in enumerate(picked):
+            role = "head" if position == 0 else "deputy" if position == 1 else "member"
+            new_memberships.append(SectionMembership(section=section, user=user, role=role))
+    SectionMembership.objects.bulk_create(new_memberships, ignore_conflicts=True)
+
+    created = 0
+    for section in sections:
+        if section.meetings.exists():
+            continue
+        head = SectionMembership.objects.filter(section=section, role="head").first()
+        if head is None:
+            continue
+        section_members = list(
+            User.objects.filter(section_memberships__section=section).order_by("id")
+        )
+        # About twice a month: one in the past two weeks, one or two in the next three.
+        for day in sorted(rng.sample(range(-14, 22), k=rng.choice([2, 3]))):
+            starts = _jst(day, rng.choice(HOURS))
+            meeting = services.meeting_create(
+                section_id=section.pk,
+                actor=head.user,
+                title=f"{section.name} {rng.choice(TOPICS)}",
+                description="1. 近況共有\n2. テーマ別の意見交換\n3. 次回の相談",
+                starts_at=starts,
+                ends_at=starts + timezone.timedelta(hours=1),
+                format="online",
+                join_url=f"https://meet.example.jp/yokoito-{section.slug}-{day + 100}",
+                capacity=rng.choice([None, None, 10, 20]),
+                audience=rng.choice(["section", "section", "all"]),
+            )
+            created += 1
+            rsvp_at = min(now, starts - timezone.timedelta(days=1))
+            for user in rng.sample(section_members, k=min(len(section_members), 12)):
+                registration_rsvp(
+                    event_id=meeting.event_id,
+                    user=user,
+                    going=rng.random() < 0.85,
+                    now=rsvp_at,
+                )
+    stdout.write(f"sections: {len(sections)}課、情報交換会 {created}件を用意しました。")
