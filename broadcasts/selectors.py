@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Episode, Follow, Guest, Programme
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _episodes() -> QuerySet[Episode]:
@@ -84,7 +88,7 @@ def programmes_list() -> QuerySet[Programme]:
     return Programme.objects.filter(is_active=True).order_by("name", "id")
 
 
-def programmes_with_follows(*, user) -> list[tuple[Programme, Follow | None]]:
+def programmes_with_follows(*, user: User) -> list[tuple[Programme, Follow | None]]:
     """Active programmes with the member's follow of each (None when not following)."""
     follows = follows_by_programme(user=user)
     return [(p, follows.get(p.pk)) for p in programmes_list()]
@@ -98,16 +102,16 @@ def programme_upcoming(*, programme: Programme, limit: int = 7) -> list[Episode]
     return list(_episodes().filter(programme=programme).upcoming().order_by("starts_at")[:limit])
 
 
-def follows_by_programme(*, user) -> dict[int, Follow]:
+def follows_by_programme(*, user: User) -> dict[int, Follow]:
     """The member's follows keyed by programme id (one query; for follow buttons)."""
     return {f.programme_id: f for f in Follow.objects.filter(user=user)}
 
 
-def follows_for(*, user) -> QuerySet[Follow]:
+def follows_for(*, user: User) -> QuerySet[Follow]:
     return Follow.objects.filter(user=user).select_related("programme").order_by("programme__name")
 
 
-def followed_episodes_for(user, start: dt.datetime, end: dt.datetime) -> QuerySet[Episode]:
+def followed_episodes_for(user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Episode]:
     """Episodes of the programmes `user` follows starting in [start, end), oldest first.
 
     For the member's private calendar feed: each row has `programme` loaded and `guests`

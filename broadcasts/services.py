@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,9 @@ from accounts.selectors import active_members
 from outbox.services import mail_enqueue
 
 from .models import Episode, Follow, Notice, Programme, default_duration
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +78,7 @@ def episodes_generate(*, programme: Programme, start: dt.date, end: dt.date) -> 
 
 def follow_set(
     *,
-    user,
+    user: User,
     programme: Programme,
     mode: str = Follow.Mode.REMINDER,
     remind_minutes_before: int = 30,
@@ -95,7 +99,7 @@ def follow_set(
     return follow
 
 
-def follow_remove(*, user, programme: Programme) -> bool:
+def follow_remove(*, user: User, programme: Programme) -> bool:
     """Stop following. Returns False when the member was not following."""
     deleted, _ = Follow.objects.filter(user=user, programme=programme).delete()
     return bool(deleted)
