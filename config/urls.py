@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from core import views as core_views
+from trainings import urls as trainings_urls
 
 # The admin signs in through allauth (so MFA applies), not through its own login form.
 admin.site.login = login_required(admin.site.login)
@@ -23,5 +24,6 @@ urlpatterns = [
     path("", include("events.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),
+    path("", include(trainings_urls.orientation_patterns)),
     path("admin/", admin.site.urls),
 ]

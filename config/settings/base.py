@@ -220,6 +220,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60.0},
+    "trainings-orientations": {
+        "task": "trainings.tasks.orientations_generate",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "vetting-overdue-digest": {
         "task": "accounts.tasks.applications_overdue_notify",
         "schedule": crontab(hour=9, minute=0),
@@ -258,6 +262,15 @@ EVENTS_REMINDER_OFFSETS_MINUTES = [
 ]
 # How far ahead the reminder scan looks (must exceed the largest offset).
 EVENTS_REMINDER_HORIZON_MINUTES = int(os.environ.get("EVENTS_REMINDER_HORIZON_MINUTES", "10080"))
+
+# Trainings (庁内研修): default reminders 1 day and 1 hour before; Friday orientations.
+TRAININGS_REMINDER_OFFSETS_MINUTES = [
+    int(m) for m in env_list("TRAININGS_REMINDER_OFFSETS_MINUTES", "1440,60")
+]
+TRAININGS_ORIENTATION_TIME = os.environ.get("TRAININGS_ORIENTATION_TIME", "19:30")
+TRAININGS_ORIENTATION_CAPACITY = int(os.environ.get("TRAININGS_ORIENTATION_CAPACITY", "100"))
+TRAININGS_ORIENTATION_URL = os.environ.get("TRAININGS_ORIENTATION_URL", "")
+TRAININGS_PAGE_SIZE = 20
 
 LOGGING = {
     "version": 1,

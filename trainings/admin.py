@@ -1,0 +1,251 @@
+"""Staff tools for trainings: create/edit (through the services), registrants, CSV,
+a message to all registrants, attendance pre-filled from personal-link clicks."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from events.models import Event, Registration
+from events.services import RegistrationError
+
+from . import selectors, services
+from .forms import AnnouncementForm
+from .models import Announcement, Lecturer, Material, Training
+
+EVENT_FORM_FIELDS = (
+    "title", "description", "starts_at", "ends_at", "format", "join_url", "place", "capacity",
+    "rsvp_deadline", "reminder_offsets",
+)  # fmt: skip
+
+
+OWN_FORM_FIELDS = (
+    "application_opens_at", "audience", "audience_job_types", "questions", "archive_url",
+    "archive_access",
+)  # fmt: skip
+
+
+class TrainingAdminForm(forms.ModelForm):
+    """The training's own fields plus its event's, saved through the services."""
+
+    title = forms.CharField(label="タイトル", max_length=120)
+    description = forms.CharField(label="内容", widget=forms.Textarea, required=False)
+    starts_at = forms.DateTimeField(label="開始日時")
+    ends_at = forms.DateTimeField(label="終了日時")
+    format = forms.ChoiceField(label="形式", choices=Event.Format.choices)
+    join_url = forms.URLField(
+        label="参加URL",
+        required=False,
+        assume_scheme="https",
+        help_text="申込者には個人用リンク経由でのみ表示されます。直前の変更も再送不要です。",
+    )
+    place = forms.CharField(label="会場", required=False)
+    capacity = forms.IntegerField(label="定員", required=False, min_value=1)
+    rsvp_deadline = forms.DateTimeField(
+        label="申込締切", required=False, help_text="空欄なら開始の2日前"
+    )
+    archive_url = forms.URLField(
+        label="アーカイブURL", required=False, assume_scheme="https", max_length=500
+    )
+    reminder_offsets = forms.CharField(
+        label="リマインド（開始の何分前、カンマ区切り）", initial="1440,60", required=False
+    )
+
+    class Meta:
+        model = Training
+        fields = (
+            "application_opens_at", "audience", "audience_sections", "audience_job_types",
+            "questions", "archive_url", "archive_access",
+        )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            event = self.instance.event
+            for name in EVENT_FORM_FIELDS:
+                value = getattr(event, name)
+                if name == "reminder_offsets":
+                    value = ",".join(str(m) for m in value or [])
+                self.initial[name] = value
+
+    def clean_reminder_offsets(self):
+        raw = self.cleaned_data.get("reminder_offsets") or ""
+        try:
+            values = sorted({int(x) for x in raw.replace("、", ",").split(",") if x.strip()})
+        except ValueError:
+            raise forms.ValidationError("分を数字で、カンマ区切りで入力してください。") from None
+        if any(v <= 0 for v in values):
+            raise forms.ValidationError("1分以上を指定してください。")
+        return sorted(values, reverse=True)
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "終了日時は開始日時より後にしてください。")
+        if data.get("format") == Event.Format.PLACE and not data.get("place"):
+            self.add_error("place", "会場を入力してください。")
+        return data
+
+    def event_data(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in EVENT_FORM_FIELDS}
+        data["description"] = data["description"] or ""
+        data["join_url"] = data["join_url"] or ""
+        data["place"] = data["place"] or ""
+        if not data["rsvp_deadline"]:
+            data["rsvp_deadline"] = services.default_deadline(data["starts_at"])
+        return data
+
+
+class LecturerInline(admin.StackedInline):
+    model = Lecturer
+    extra = 1
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 1
+
+
+@admin.register(Training)
+class TrainingAdmin(admin.ModelAdmin):
+    form = TrainingAdminForm
+    list_display = ("title", "starts_at", "audience", "is_orientation", "registrants_link")
+    list_filter = ("is_orientation", "audience", "archive_access")
+    search_fields = ("event__title", "lecturers__name")
+    list_select_related = ("event",)
+    inlines = (LecturerInline, MaterialInline)
+    filter_horizontal = ("audience_sections",)
+    fieldsets = (
+        ("日程・定員", {"fields": EVENT_FORM_FIELDS}),
+        (
+            "申込と対象",
+            {
+                "fields": (
+                    "application_opens_at",
+                    "audience",
+                    "audience_sections",
+                    "audience_job_types",
+                    "questions",
+                )
+            },
+        ),
+        ("アーカイブ", {"fields": ("archive_url", "archive_access")}),
+    )
+
+    @admin.display(description="タイトル", ordering="event__title")
+    def title(self, obj):
+        return obj.event.title
+
+    @admin.display(description="開始", ordering="event__starts_at")
+    def starts_at(self, obj):
+        return timezone.localtime(obj.event.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description="申込者")
+    def registrants_link(self, obj):
+        from django.utils.html import format_html
+
+        url = reverse("admin:trainings_training_registrants", args=[obj.pk])
+        return format_html('<a href="{}">申込者一覧</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        own = {
+            name: form.cleaned_data[name]
+            for name in (
+                "application_opens_at",
+                "audience",
+                "audience_job_types",
+                "questions",
+                "archive_url",
+                "archive_access",
+            )
+        }
+        try:
+            if change:
+                updated = services.training_update(training_id=obj.pk, **form.event_data(), **own)
+            else:
+                updated = services.training_create(**form.event_data(), **own)
+        except RegistrationError as exc:
+            messages.error(request, exc.message)
+            raise
+        obj.pk = updated.pk
+        obj.event_id = updated.event_id
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        form.instance = Training.objects.get(pk=form.instance.pk)
+        form.instance.audience_sections.set(form.cleaned_data.get("audience_sections") or [])
+        for formset in formsets:
+            formset.instance = form.instance
+            self.save_formset(request, form, formset, change)
+
+    def get_urls(self):
+        return [
+            *self._extra_urls(),
+            *super().get_urls(),
+        ]
+
+    def _extra_urls(self):
+        return [
+            path(
+                "<int:pk>/registrants/",
+                self.admin_site.admin_view(self.registrants_view),
+                name="trainings_training_registrants",
+            ),
+            path(
+                "<int:pk>/registrants.csv",
+                self.admin_site.admin_view(self.registrants_csv),
+                name="trainings_training_registrants_csv",
+            ),
+        ]
+
+    def registrants_view(self, request, pk: int):
+        training = get_object_or_404(Training.objects.select_related("event"), pk=pk)
+        url = reverse("admin:trainings_training_registrants", args=[pk])
+        form = AnnouncementForm()
+        if request.method == "POST" and request.POST.get("do") == "attendance":
+            ids = {int(x) for x in request.POST.getlist("attended") if x.isdigit()}
+            count = services.attendance_save(training_id=pk, attended_registration_ids=ids)
+            messages.success(request, f"出席を保存しました（出席 {count} 人）。")
+            return HttpResponseRedirect(url)
+        if request.method == "POST" and request.POST.get("do") == "announce":
+            form = AnnouncementForm(request.POST)
+            if form.is_valid():
+                sent = services.announcement_send(
+                    training_id=pk,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    sender=request.user,
+                )
+                messages.success(request, f"{sent.recipients} 人にお知らせを送りました。")
+                return HttpResponseRedirect(url)
+        rows = []
+        for reg in selectors.registrants(training):
+            prefill = reg.attended if reg.attended is not None else reg.first_clicked_at is not None
+            rows.append({"reg": reg, "checked": prefill})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"申込者一覧：{training.event.title}",
+            "training": training,
+            "rows": rows,
+            "questions": training.questions or [],
+            "form": form,
+            "announcements": Announcement.objects.filter(training=training),
+            "opts": self.model._meta,
+            "going": Registration.Status.GOING,
+        }
+        return TemplateResponse(request, "admin/trainings/registrants.html", context)
+
+    def registrants_csv(self, request, pk: int):
+        training = get_object_or_404(Training.objects.select_related("event"), pk=pk)
+        response = HttpResponse(
+            selectors.registrants_csv(training), content_type="text/csv; charset=utf-8"
+        )
+        filename = f"training-{training.pk}-registrants.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
