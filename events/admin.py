@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 
 from . import services
 from .models import CalendarFeed, Event, Registration
@@ -25,6 +27,9 @@ class EventAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "sequence", "uid", "created_at", "updated_at")
     inlines = [RegistrationInline]
     actions = ["cancel_events"]
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"},
+    }
 
     def save_model(self, request, obj, form, change):
         """Changes go through the service: SEQUENCE, notifications and promotion apply.

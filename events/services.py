@@ -154,6 +154,8 @@ def registration_rsvp(
     now = now or timezone.now()
     event = _lock_event(event_id)
     owner = owner_for(event)
+    if not owner.can_view(event, user):
+        raise RegistrationError("この会は見つかりません。", "not_visible")
     if event.is_cancelled:
         raise RegistrationError("この会は中止になりました。", "cancelled")
     registration = _lock_registration(event, user)

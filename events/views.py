@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core.access import member, public
+from core.access import applicant, member, public
 
 from . import selectors, services
 from .ics import calendar_build, event_component, event_ics
@@ -27,15 +27,19 @@ RSVP_MESSAGES = {
 
 
 def _back(request, event) -> str:
-    target = request.POST.get("next") or owner_for(event).url(event)
+    """Where to go after an RSVP: `next` if it is on this site, else the event's page."""
+    target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return "/members/"
+    return owner_for(event).url(event) or "/members/"
 
 
-@member
+# rsvp, go and ics are `@applicant` (signed in) on purpose: who may see an event is the
+# owner's rule (sections: members only; trainings: the weekly orientation is open to
+# applicants under review). `event_get_visible` answers 404 to everyone else.
+@applicant
 @require_POST
 @vary_on_headers("HX-Request")
 def rsvp(request, event_id: int):
@@ -74,7 +78,7 @@ def rsvp(request, event_id: int):
     return redirect(_back(request, event))
 
 
-@member
+@applicant
 @never_cache
 @require_GET
 def go(request, token: str):
@@ -83,6 +87,8 @@ def go(request, token: str):
         link = services.registration_open_join_link(token=token, user=request.user)
     except Registration.DoesNotExist:
         raise Http404("このリンクは使えません。") from None
+    # Still allowed to see the event (e.g. not suspended since registering)?
+    selectors.event_get_visible(event_id=link.registration.event_id, user=request.user)
     if link.state == "open":
         response = HttpResponseRedirect(link.url)
         response["Referrer-Policy"] = "no-referrer"
@@ -96,7 +102,7 @@ def go(request, token: str):
     )
 
 
-@member
+@applicant
 @require_GET
 def event_ics_download(request, event_id: int):
     event = selectors.event_get_visible(event_id=event_id, user=request.user)

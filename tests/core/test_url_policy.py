@@ -27,7 +27,7 @@ def test_every_view_is_marked_public_applicant_or_member():
 
 
 def test_member_areas_are_member_only():
-    prefixes = ("members/", "sections/", "broadcasts/", "trainings/", "events/")
+    prefixes = ("members/", "sections/", "broadcasts/", "trainings/")
     for route, policy in all_routes():
         if route.startswith(prefixes):
             assert policy == MEMBER, f"{route} is {policy}"
