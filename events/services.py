@@ -74,6 +74,7 @@ def _mail_context(event: Event, registration: Registration | None = None) -> dic
     if registration is not None:
         context["name"] = registration.user.full_name or registration.user.email
         context["personal_link"] = personal_link(registration)
+        context["is_going"] = registration.status == S.GOING
     return context
 
 
@@ -350,7 +351,13 @@ def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) 
             status__in=(S.GOING, S.WAITLISTED)
         ).select_related("user"):
             registration.event = event
-            _notify(registration, template="events_changed", key=str(event.sequence), ics=True)
+            # Only confirmed attendees get a calendar file; waiting members get the news.
+            _notify(
+                registration,
+                template="events_changed",
+                key=str(event.sequence),
+                ics=registration.status == S.GOING,
+            )
     if changed & {"capacity", "rsvp_deadline", "starts_at"}:
         _promote_waitlist(event, now)
     return event
@@ -379,7 +386,12 @@ def event_cancel(*, event_id: int) -> Event:
         status__in=(S.GOING, S.WAITLISTED)
     ).select_related("user"):
         registration.event = event
-        _notify(registration, template="events_cancelled", key="cancelled", ics=True)
+        _notify(
+            registration,
+            template="events_cancelled",
+            key="cancelled",
+            ics=registration.status == S.GOING,
+        )
     return event
 
 

@@ -178,6 +178,10 @@ def test_reschedule_bumps_sequence_and_notifies_going_and_waiting(meeting, join)
     assert updated.sequence == event.sequence + 1
     assert set(mails("events_changed").values_list("recipient", flat=True)) == {a.pk, b.pk, c.pk}
     assert all(event.join_url not in m.body for m in mails("events_changed"))
+    # Confirmed attendees get the new .ics; the waiting member gets the news only.
+    by_user = {m.recipient_id: m for m in mails("events_changed")}
+    assert by_user[a.pk].attachments and by_user[b.pk].attachments
+    assert by_user[c.pk].attachments == []
 
 
 def test_changing_only_the_join_url_sends_nothing_and_keeps_the_sequence(meeting, join):
