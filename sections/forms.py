@@ -108,19 +108,23 @@ class MeetingForm(forms.Form):
 
     @classmethod
     def initial_from(cls, meeting: Meeting) -> dict:
+        """Initial values as the form shows them (minutes), so that `changed_data` lists
+        only what the head really changed."""
         event = meeting.event
+
+        def minutes(value):
+            return timezone.localtime(value).replace(second=0, microsecond=0)
+
         return {
             "title": event.title,
             "description": event.description,
-            "starts_at": timezone.localtime(event.starts_at),
-            "ends_at": timezone.localtime(event.ends_at),
+            "starts_at": minutes(event.starts_at),
+            "ends_at": minutes(event.ends_at),
             "format": event.format,
             "join_url": event.join_url,
             "place": event.place,
             "capacity": event.capacity,
-            "rsvp_deadline": timezone.localtime(event.rsvp_deadline)
-            if event.rsvp_deadline
-            else None,
+            "rsvp_deadline": minutes(event.rsvp_deadline) if event.rsvp_deadline else None,
             "audience": meeting.audience,
         }
 

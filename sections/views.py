@@ -286,10 +286,10 @@ def meeting_edit(request, slug: str, meeting_id: int):
     context = {"section": section, "form": form, "meeting": meeting}
     if request.method == "POST":
         if form.is_valid():
+            # Only what changed: an untouched time must not count as a reschedule.
+            changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
             try:
-                services.meeting_update(
-                    meeting_id=meeting.pk, actor=request.user, **form.cleaned_data
-                )
+                services.meeting_update(meeting_id=meeting.pk, actor=request.user, **changes)
             except services.SectionError as exc:
                 form.add_error(None, exc.message)
             else:
