@@ -1,50 +1,48 @@
-"""The shape of the coverage page's query string."""
+"""The shape of the coverage page's query string.
+
+A plain parser rather than a `django.forms.Form`: it runs on every request of the busiest
+public page (also for conditional GETs answered with 304), and three optional fields do not
+need a form's machinery.
+"""
 
 from __future__ import annotations
 
-from django import forms
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .selectors import DEFAULT_SORT, SORTS
 
 QUERY_MAX_LENGTH = 50
+PREFECTURE_ERROR = (
+    "都道府県の指定「{value}」は正しくありません。"
+    "01（北海道）〜47（沖縄県）の番号で指定してください。"
+)
+QUERY_ERROR = f"検索語は{QUERY_MAX_LENGTH}文字以内で入力してください。"
 
 
-class CoverageFilterForm(forms.Form):
-    """?prefecture=13&sort=-rate&q=ちよだ — every field optional."""
+@dataclass(frozen=True)
+class CoverageQuery:
+    """?prefecture=13&sort=-rate&q=ちよだ — every part optional."""
 
-    prefecture = forms.CharField(required=False, max_length=2)
-    sort = forms.CharField(required=False)
-    q = forms.CharField(required=False, max_length=QUERY_MAX_LENGTH, strip=True)
+    prefecture: str = ""  # "01".."47" or ""
+    sort: str = DEFAULT_SORT
+    q: str = ""
+    error: str = ""  # a message for the visitor when the query string is unusable
 
-    error_messages = {
-        "prefecture": (
-            "都道府県の指定「%(value)s」は正しくありません。"
-            "01（北海道）〜47（沖縄県）の番号で指定してください。"
-        ),
-        "q": f"検索語は{QUERY_MAX_LENGTH}文字以内で入力してください。",
-    }
 
-    def __init__(self, data, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.fields["prefecture"].error_messages["max_length"] = self.error_messages[
-            "prefecture"
-        ] % {"value": (data.get("prefecture") or "")[:10]}
-        self.fields["q"].error_messages["max_length"] = self.error_messages["q"]
-
-    def clean_prefecture(self) -> str:
-        value = (self.cleaned_data.get("prefecture") or "").strip()
-        if not value:
-            return ""
-        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 47:
-            raise forms.ValidationError(self.error_messages["prefecture"] % {"value": value})
-        return f"{int(value):02d}"
-
-    def clean_sort(self) -> str:
-        # An unknown sort is harmless: fall back to the default order.
-        value = self.cleaned_data.get("sort") or ""
-        return value if value in SORTS else DEFAULT_SORT
-
-    def first_error(self) -> str:
-        for errors in self.errors.values():
-            return errors[0]
-        return ""
+def coverage_query_parse(params: Mapping[str, str]) -> CoverageQuery:
+    prefecture = (params.get("prefecture") or "").strip()
+    if prefecture:
+        if not (prefecture.isascii() and prefecture.isdigit() and len(prefecture) <= 2) or not (
+            1 <= int(prefecture) <= 47
+        ):
+            return CoverageQuery(error=PREFECTURE_ERROR.format(value=prefecture[:10]))
+        prefecture = f"{int(prefecture):02d}"
+    q = (params.get("q") or "").strip()
+    if len(q) > QUERY_MAX_LENGTH:
+        return CoverageQuery(error=QUERY_ERROR)
+    # An unknown sort is harmless: fall back to the default order.
+    sort = params.get("sort") or DEFAULT_SORT
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    return CoverageQuery(prefecture=prefecture, sort=sort, q=q)

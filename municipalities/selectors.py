@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ COVERAGE_CACHE_KEY = "coverage:data:v1"
 COVERAGE_STAMP_KEY = "coverage:stamp:v1"
 # The page reflects a change within a minute even if an invalidation is missed.
 COVERAGE_TTL = 60
+# Each process reuses what it read from the cache for this long (seconds) instead of
+# reading and unpickling the entry on every request; an invalidation in another process
+# is seen after at most this delay (in the same process, at once).
+COVERAGE_LOCAL_SECONDS = 2.0
 SEARCH_LIMIT = 100
 
 
@@ -238,12 +243,25 @@ def coverage_compute() -> CoverageData:
     )
 
 
+_local: list = [None, 0.0]  # [CoverageData | None, monotonic time it was read]
+
+
+def coverage_local_forget() -> None:
+    _local[0] = None
+
+
 def coverage_data() -> CoverageData:
-    """The current coverage: from the cache when it is there, else computed and cached."""
+    """The current coverage: from this process's copy when it was read in the last
+    `COVERAGE_LOCAL_SECONDS`, else from the cache, else computed and cached."""
+    data, read_at = _local
+    now = time.monotonic()
+    if data is not None and now - read_at < COVERAGE_LOCAL_SECONDS:
+        return data
     data = cache.get(COVERAGE_CACHE_KEY)
     if data is None:
         data = coverage_compute()
         cache.set(COVERAGE_CACHE_KEY, data, timeout=COVERAGE_TTL)
+    _local[0], _local[1] = data, now
     return data
 
 

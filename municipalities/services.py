@@ -9,7 +9,7 @@ from django.db import transaction
 
 from .codes import Row
 from .models import LocalGovernment, Prefecture
-from .selectors import COVERAGE_CACHE_KEY, coverage_rows_forget
+from .selectors import COVERAGE_CACHE_KEY, coverage_local_forget, coverage_rows_forget
 
 
 def coverage_invalidate() -> None:
@@ -18,9 +18,11 @@ def coverage_invalidate() -> None:
     Call it after any change to who counts (approval, withdrawal, suspension,
     reinstatement, a change of affiliation), after the change commits:
     ``transaction.on_commit(coverage_invalidate)``. Even without it the cached numbers
-    live at most ``COVERAGE_TTL`` (60) seconds.
+    live at most ``COVERAGE_TTL`` (60) seconds. Other web processes keep their copy for
+    at most ``COVERAGE_LOCAL_SECONDS`` (2) more seconds.
     """
     cache.delete(COVERAGE_CACHE_KEY)
+    coverage_local_forget()
 
 
 @dataclass

@@ -27,7 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.access import public
 
-from .forms import CoverageFilterForm
+from .forms import CoverageQuery, coverage_query_parse
 from .selectors import (
     DEFAULT_SORT,
     CoverageData,
@@ -72,30 +72,26 @@ def _is_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def _form(request: HttpRequest) -> CoverageFilterForm:
-    form = getattr(request, "_coverage_form", None)
-    if form is None:
-        form = request._coverage_form = CoverageFilterForm(request.GET)
-        form.is_valid()
-    return form
+def _query(request: HttpRequest) -> CoverageQuery:
+    query = getattr(request, "_coverage_query", None)
+    if query is None:
+        query = request._coverage_query = coverage_query_parse(request.GET)
+    return query
 
 
 def _etag(view: str):
     def etag(request: HttpRequest, *args, **kwargs) -> str | None:
-        form = _form(request) if view == "page" else None
-        if form is not None and form.errors:
+        query = _query(request) if view == "page" else CoverageQuery()
+        if query.error:
             return None
         variant = "|".join(
             (
                 view,
                 _audience(request),
                 "partial" if _is_partial(request) else "full",
-                *(
-                    (form.cleaned_data["prefecture"], form.cleaned_data["sort"])
-                    if form is not None
-                    else ()
-                ),
-                (form.cleaned_data["q"] if form is not None else ""),
+                query.prefecture,
+                query.sort,
+                query.q,
             )
         )
         digest = hashlib.blake2b(variant.encode(), digest_size=6).hexdigest()
@@ -105,7 +101,7 @@ def _etag(view: str):
 
 
 def _last_modified(request: HttpRequest, *args, **kwargs):
-    if _form(request).errors:
+    if _query(request).error:
         return None
     return _data(request).updated_at
 
@@ -167,11 +163,9 @@ def _sort_headers(*, sort: str, prefecture: str, q: str) -> list[dict[str, str]]
     return headers
 
 
-def _page_context(request: HttpRequest, form: CoverageFilterForm) -> dict:
+def _page_context(request: HttpRequest, query: CoverageQuery) -> dict:
     data = _data(request)
-    prefecture = form.cleaned_data["prefecture"]
-    sort = form.cleaned_data["sort"]
-    q = form.cleaned_data["q"]
+    prefecture, sort, q = query.prefecture, query.sort, query.q
     table = [
         {
             "pref": pref,
@@ -213,12 +207,12 @@ def _finish(response: HttpResponse, request: HttpRequest) -> HttpResponse:
 @condition(etag_func=_etag("page"), last_modified_func=_last_modified)
 def coverage(request: HttpRequest) -> HttpResponse:
     """/coverage/: headline, map, prefecture table, prefecture filter and search."""
-    form = _form(request)
+    query = _query(request)
     partial = _is_partial(request)
     template = "municipalities/coverage.html" + ("#results" if partial else "")
-    if form.errors:
+    if query.error:
         context = {
-            "error": form.first_error(),
+            "error": query.error,
             "data": _data(request),
             "legend": LEGEND,
             "map_svg": "",
@@ -227,7 +221,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         return _finish(render(request, error_template, context, status=400), request)
 
     def build(csrf_free: bool) -> bytes:
-        context = _page_context(request, form)
+        context = _page_context(request, query)
         context["partial"] = partial
         if not partial:
             context["map_svg"] = coverage_map(
@@ -240,16 +234,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
         return render_to_string(template, context, request=request).encode()
 
     if _is_anonymous(request):
-        cleaned = form.cleaned_data
         key = None
-        if not cleaned["q"]:  # free text would make the key space unbounded
-            key = (
-                "page",
-                _data(request).version,
-                cleaned["prefecture"],
-                cleaned["sort"],
-                partial,
-            )
+        if not query.q:  # free text would make the key space unbounded
+            key = ("page", _data(request).version, query.prefecture, query.sort, partial)
         body = _cached_body(key, lambda: build(True))
         response = HttpResponse(body)
     else:

@@ -190,22 +190,40 @@ def test_invalidation_after_commit_from_a_service(django_capture_on_commit_callb
 
 
 class _Clock:
+    """Stands in for the `time` module: the cache's and the process memo's clocks."""
+
     def __init__(self):
         self.offset = 0.0
 
     def time(self) -> float:
         return time.time() + self.offset
 
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
 
 def test_a_missed_invalidation_is_healed_by_the_ttl(monkeypatch):
     clock = _Clock()
     monkeypatch.setattr("django.core.cache.backends.locmem.time", clock)
+    monkeypatch.setattr(selectors, "time", clock)
     assert coverage_data().covered == 0
     MemberFactory(local_government=local_government(CHIYODA))  # no invalidation
     clock.offset = COVERAGE_TTL - 5
     assert coverage_data().covered == 0
     clock.offset = COVERAGE_TTL + 1
     assert coverage_data().covered == 1
+
+
+def test_an_invalidation_in_another_process_is_seen_within_seconds(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+    assert coverage_data().covered == 0
+    MemberFactory(local_government=local_government(CHIYODA))
+    cache.delete(COVERAGE_CACHE_KEY)  # what coverage_invalidate() in another process does
+    assert coverage_data().covered == 0  # this process still uses its copy...
+    clock.offset = selectors.COVERAGE_LOCAL_SECONDS + 0.1
+    assert coverage_data().covered == 1  # ...for a couple of seconds at most
+    assert selectors.COVERAGE_LOCAL_SECONDS <= 5
 
 
 def test_recomputing_unchanged_numbers_keeps_the_version_and_last_update():
