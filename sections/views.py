@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,11 +34,20 @@ def directory(request):
     return render(request, template, context)
 
 
+MEMBERS_PER_PAGE = 100
+
+
 def _detail_context(request, section: Section) -> dict:
     user = request.user
     membership = selectors.membership_of(section=section, user=user)
     can_manage = selectors.can_manage(membership=membership, user=user)
     can_see = selectors.can_see_members(section=section, membership=membership, user=user)
+    member_count = selectors.member_count(section=section)
+    members_page = None
+    if can_see:
+        paginator = Paginator(selectors.members(section=section), MEMBERS_PER_PAGE)
+        paginator.count = member_count  # already counted: no second COUNT query
+        members_page = paginator.get_page(request.GET.get("page"))
     return {
         "section": section,
         "membership": membership,
@@ -46,8 +56,8 @@ def _detail_context(request, section: Section) -> dict:
         or (membership is not None and membership.role == SectionMembership.Role.HEAD),
         "can_see_members": can_see,
         "heads": selectors.heads(section=section),
-        "members": list(selectors.members(section=section)) if can_see else None,
-        "member_count": selectors.member_count(section=section),
+        "members": members_page,
+        "member_count": member_count,
         "upcoming": selectors.meetings_upcoming(section=section),
         "past": selectors.meetings_past(section=section),
         "pending_requests": selectors.pending_requests(section=section) if can_manage else [],

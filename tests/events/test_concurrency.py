@@ -87,3 +87,37 @@ def test_parallel_cancellations_promote_each_waiting_member_once(postgres, local
     from outbox.models import OutgoingMail
 
     assert OutgoingMail.objects.filter(template="events_promoted").count() == K
+
+
+def test_parallel_reminder_scans_queue_each_reminder_once(postgres, local_governments):
+    from django.utils import timezone
+
+    from outbox.models import OutgoingMail
+
+    meeting = MeetingFactory()
+    users = [SectionMembershipFactory(section=meeting.section).user for _ in range(10)]
+    earlier = timezone.now() - timezone.timedelta(days=1)
+    for user in users:
+        services.registration_rsvp(event_id=meeting.event.pk, user=user, going=True, now=earlier)
+    moment = meeting.event.starts_at - timezone.timedelta(minutes=30)
+    scans = 6
+    barrier = threading.Barrier(scans)
+    errors: list[BaseException] = []
+
+    def scan():
+        try:
+            barrier.wait(timeout=30)
+            services.reminders_send_due(now=moment)
+        except BaseException as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(scans)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    close_old_connections()
+    assert errors == []
+    assert OutgoingMail.objects.filter(template="events_reminder").count() == len(users)

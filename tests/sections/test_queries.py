@@ -108,6 +108,10 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
     members = SectionMembership.objects.filter(section=section).count()
     assert members > 100
     assert f"メンバー（{members}人）" in html
+    assert html.count("<tr>") == 1 + min(members, 100)  # header + one page
+    with django_assert_max_num_queries(15):
+        page2 = client.get(reverse("sections:detail", args=[section.slug]), {"page": 2})
+    assert page2.status_code == 200
 
 
 def test_meeting_page_query_count(client, big_community, django_assert_max_num_queries):
