@@ -60,6 +60,23 @@ def _heads(section: Section):
     ).select_related("user")
 
 
+def _withdraw_from_section_meetings(section: Section, user) -> None:
+    """Leaving (or being removed) gives back seats at upcoming section-only meetings, so
+    the waitlist moves. Lock order: section (held by the caller), event, registration."""
+    from events.models import Registration
+
+    now = timezone.now()
+    event_ids = Registration.objects.filter(
+        user=user,
+        status__in=(Registration.Status.GOING, Registration.Status.WAITLISTED),
+        event__section_meeting__section=section,
+        event__section_meeting__audience=Meeting.Audience.SECTION,
+        event__starts_at__gt=now,
+    ).values_list("event_id", flat=True)
+    for event_id in list(event_ids):
+        event_services.registration_cancel(event_id=event_id, user=user, now=now)
+
+
 # --- Joining and leaving ------------------------------------------------------------------
 
 
@@ -101,6 +118,7 @@ def section_leave(*, section_id: int, user) -> None:
             "課長はほかのメンバーに課長を交代してから退出してください。", "last_head"
         )
     membership.delete()
+    _withdraw_from_section_meetings(section, user)
 
 
 @transaction.atomic
@@ -223,6 +241,7 @@ def member_remove(*, section_id: int, actor, user_id: int) -> None:
     if target.role == Role.HEAD or (target.role == Role.DEPUTY and not actor_is_head):
         raise SectionError("課長・課長補佐を外せるのは課長だけです（課長は交代で変更します）。")
     target.delete()
+    _withdraw_from_section_meetings(section, target.user)
 
 
 @transaction.atomic

@@ -176,3 +176,32 @@ def test_member_of_section_may_rsvp_to_section_only_meeting_after_joining(sectio
         registration_rsvp(event_id=meeting.event.pk, user=user, going=True)
     services.section_join(section_id=section.pk, user=user)
     assert registration_rsvp(event_id=meeting.event.pk, user=user, going=True).outcome == "going"
+
+
+def test_leaving_gives_back_seats_at_section_only_meetings(section, head):
+    meeting = services.meeting_create(
+        section_id=section.pk,
+        actor=head,
+        title="定員1",
+        capacity=1,
+        join_url="https://m.example/a",
+        **_times(),
+    )
+    open_meeting = services.meeting_create(
+        section_id=section.pk,
+        actor=head,
+        title="全員向け",
+        audience="all",
+        join_url="https://m.example/b",
+        **_times(),
+    )
+    leaver = SectionMembershipFactory(section=section).user
+    waiting = SectionMembershipFactory(section=section).user
+    registration_rsvp(event_id=meeting.event.pk, user=leaver, going=True)
+    registration_rsvp(event_id=meeting.event.pk, user=waiting, going=True)
+    registration_rsvp(event_id=open_meeting.event.pk, user=leaver, going=True)
+    services.section_leave(section_id=section.pk, user=leaver)
+    status = dict(Registration.objects.filter(event=meeting.event).values_list("user_id", "status"))
+    assert status == {leaver.pk: "cancelled", waiting.pk: "going"}
+    # The all-member meeting is not the section's to take away.
+    assert Registration.objects.get(event=open_meeting.event, user=leaver).status == "going"
