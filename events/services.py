@@ -83,7 +83,7 @@ def _ics_attachment(event: Event) -> list[dict[str, str]]:
         {
             "filename": "event.ics",
             "content": event_ics(event).decode(),
-            "mimetype": "text/calendar; charset=utf-8",
+            "mimetype": "text/calendar",
         }
     ]
 

@@ -269,3 +269,24 @@ def test_join_link_respects_the_setting(meeting, join, settings):
         token=reg.token, user=a, now=event.starts_at - td(minutes=25)
     )
     assert link.state == "open"
+
+
+def test_the_ics_attachment_is_a_well_formed_calendar_part(meeting, join, mailoutbox):
+    import icalendar
+
+    from outbox.services import mail_deliver
+
+    a, b = join(), join()
+    event = meeting.event
+    event.capacity = 1
+    event.save()
+    rsvp(event, a)
+    rsvp(event, b)
+    rsvp(event, a, going=False)
+    mail_deliver(mail_id=mails("events_promoted").get().pk)
+    message = mailoutbox[0].message()
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    assert parts[0].get_params() == [("text/calendar", ""), ("charset", "utf-8")]
+    cal = icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == event.title
