@@ -119,7 +119,7 @@ def test_applicants_under_review_may_apply_only_to_the_orientation():
     training = make_training()
     applicant = ApplicantFactory()
     assert services.training_apply(training_id=orientation.pk, user=applicant).outcome == S.GOING
-    with pytest.raises(RegistrationError, match="見つかりません|入庁済み"):
+    with pytest.raises(RegistrationError, match=r"見つかりません|入庁済み"):
         services.training_apply(training_id=training.pk, user=applicant)
 
 
