@@ -96,6 +96,9 @@ def registrations_upcoming(*, user, now: datetime | None = None, limit: int = 10
     rows = list(qs[:limit])
     for registration in rows:
         registration.owner_url = owner_for(registration.event).url(registration.event)
+        registration.join_open = (
+            registration.status == S.GOING and registration.event.join_link_open(now)
+        )
     return rows
 
 

@@ -223,3 +223,14 @@ def test_member_home_shows_my_sections_and_upcoming_events(client, member):
     assert meeting.section.name in html
     assert "防災の情報交換会" in html
     assert meeting.get_absolute_url() in html
+
+
+def test_member_home_offers_the_personal_link_while_it_is_open(client, member):
+    soon = timezone.now() + td(minutes=5)
+    meeting = MeetingFactory(event__starts_at=soon, event__ends_at=soon + td(hours=1))
+    SectionMembershipFactory(section=meeting.section, user=member)
+    client.post(reverse("events:rsvp", args=[meeting.event.pk]), {"action": "going"})
+    html = client.get(reverse("home")).content.decode()
+    token = Registration.objects.get(user=member).token
+    assert f"/events/go/{token}/" in html
+    assert meeting.event.join_url not in html
