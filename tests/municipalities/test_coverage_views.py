@@ -375,3 +375,21 @@ def test_the_landing_page_still_shows_the_headline(client, some_members):
     page = html(client.get("/"))
     assert "3<small> / 1,788</small>" in page
     assert "4<small> 人</small>" in page
+
+
+def test_approval_and_withdrawal_show_on_the_page_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    """The account services invalidate the coverage cache after commit."""
+    from accounts.services import application_approve, member_withdraw
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory(local_government=None, affiliation_type="")
+    applicant = ApplicantFactory(local_government=local_government("014290"))
+    assert 'data-testid="covered">0<small>' in html(client.get(URL))  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        application_approve(user_id=applicant.pk, actor=staff)
+    assert 'data-testid="covered">1<small>' in html(client.get(URL))
+    with django_capture_on_commit_callbacks(execute=True):
+        member_withdraw(user_id=applicant.pk, actor=staff)
+    assert 'data-testid="covered">0<small>' in html(client.get(URL))
