@@ -53,10 +53,17 @@ def healthz(request):
 def home(request):
     from events.selectors import registrations_upcoming
     from sections.selectors import my_sections
+    from trainings.selectors import trainings_open_for
 
     context = {
-        "home_panels": ["sections/_home_my_sections.html", "events/_home_upcoming.html"],
+        "home_panels": [
+            "sections/_home_my_sections.html",
+            "events/_home_upcoming.html",
+            "broadcasts/_home_panel.html",
+            "trainings/_home_open.html",
+        ],
         "my_sections": my_sections(user=request.user),
         "my_upcoming": registrations_upcoming(user=request.user, limit=8),
+        "open_trainings": trainings_open_for(user=request.user, limit=3),
     }
     return render(request, "core/home.html", context)

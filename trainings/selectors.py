@@ -64,6 +64,24 @@ def trainings_for_list(*, upcoming: bool, now: datetime | None = None) -> QueryS
     return qs.filter(event__ends_at__lte=now).order_by("-event__starts_at", "-pk")
 
 
+def trainings_open_for(*, user, limit: int = 3, now: datetime | None = None) -> list[Training]:
+    """Upcoming trainings still taking applications that this member has not applied to."""
+    now = now or timezone.now()
+    qs = (
+        Training.objects.select_related("event")
+        .filter(
+            is_orientation=False,
+            application_opens_at__lte=now,
+            event__status=Event.Status.SCHEDULED,
+            event__starts_at__gt=now,
+        )
+        .filter(Q(event__rsvp_deadline__isnull=True) | Q(event__rsvp_deadline__gt=now))
+        .exclude(event__registrations__user=user, event__registrations__status__in=ACTIVE)
+        .order_by("event__starts_at", "pk")
+    )
+    return list(qs[:limit])
+
+
 def my_registrations(*, user, training_ids: list[int]) -> dict[int, Registration]:
     regs = Registration.objects.filter(user=user, event__training__in=training_ids).select_related(
         "event__training"

@@ -288,3 +288,17 @@ def test_list_and_detail_query_counts(client, django_assert_max_num_queries):
         assert client.get(reverse("trainings:list"), {"tab": "past"}).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(reverse("trainings:detail", args=[first.pk])).status_code == 200
+
+
+def test_member_home_lists_open_trainings_not_yet_applied(client):
+    open_one = make_training(title="受付中の研修A")
+    applied = make_training(title="申込済みの研修B")
+    make_training(title="受付前の研修C", application_opens_at=timezone.now() + dt.timedelta(days=1))
+    member = MemberFactory()
+    services.training_apply(training_id=applied.pk, user=member)
+    client.force_login(member)
+    html = client.get(reverse("home")).content.decode()
+    assert "受付中の研修A" in html and "受付前の研修C" not in html
+    panel = html[html.index('id="home-trainings"') :]
+    assert "申込済みの研修B" not in panel[: panel.index("</section>")]
+    assert open_one.pk
