@@ -306,6 +306,20 @@ CALENDAR_FIELDS = {"title", "description", "starts_at", "ends_at", "format", "pl
 NOTIFY_FIELDS = {"starts_at", "ends_at", "format", "place"}
 
 
+DATETIME_FIELDS = {"starts_at", "ends_at", "rsvp_deadline"}
+
+
+def _whole_seconds(fields: dict[str, Any]) -> dict[str, Any]:
+    """Times are kept to the second: forms (and the admin) show no microseconds, so an
+    untouched time must compare equal and not count as a reschedule."""
+    return {
+        name: value.replace(microsecond=0)
+        if name in DATETIME_FIELDS and value is not None
+        else value
+        for name, value in fields.items()
+    }
+
+
 def _validate(event: Event) -> None:
     if event.ends_at <= event.starts_at:
         raise RegistrationError("終了日時は開始日時より後にしてください。", "times")
@@ -318,7 +332,7 @@ def event_create(*, kind: str, **fields: Any) -> Event:
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
-    event = Event(kind=kind, **fields)
+    event = Event(kind=kind, **_whole_seconds(fields))
     _validate(event)
     event.save()
     return event
@@ -337,7 +351,9 @@ def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) 
     event = _lock_event(event_id)
     if event.is_cancelled:
         raise RegistrationError("中止した会は変更できません。", "cancelled")
-    changed = {name for name, value in changes.items() if getattr(event, name) != value}
+    changes = _whole_seconds(changes)
+    current = _whole_seconds({name: getattr(event, name) for name in changes})
+    changed = {name for name, value in changes.items() if current[name] != value}
     if not changed:
         return event
     for name in changed:
