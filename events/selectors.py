@@ -56,6 +56,8 @@ def rsvp_panel(*, event: Event, user, now: datetime | None = None) -> dict[str, 
     counts = event_counts(event)
     going = registration is not None and registration.status == S.GOING
     ineligible = owner_for(event).check_eligible(event, user)
+    until_open = (event.join_link_opens_at - now).total_seconds()
+    poll_seconds = int(min(30, max(1, until_open + 1))) if 0 < until_open <= 3600 else None
     seats_left = None
     if event.capacity is not None:
         seats_left = max(event.capacity - counts["going"], 0)
@@ -73,9 +75,10 @@ def rsvp_panel(*, event: Event, user, now: datetime | None = None) -> dict[str, 
         "join_link_open": going and event.join_link_open(now),
         "join_link_soon": going and not event.is_cancelled and now < event.join_link_opens_at,
         # Poll for the link only during the last hour before it opens.
-        "poll": going
-        and not event.is_cancelled
-        and event.join_link_opens_at - timezone.timedelta(hours=1) <= now < event.ends_at,
+        # During the last hour before the link opens, the panel re-checks itself so the
+        # link appears on time without a reload: every 30 s, or right when it opens.
+        "poll": going and not event.is_cancelled and poll_seconds is not None,
+        "poll_seconds": poll_seconds,
     }
 
 

@@ -76,6 +76,22 @@ def test_join_section_rsvp_and_see_the_join_link(page):
     assert response.headers["location"] == "https://meet.example.jp/room-now"
     assert Registration.objects.get(token=token).first_clicked_at is not None
 
+    # A meeting whose link opens in a few seconds: the page waits, then the link appears
+    # by itself (the panel re-checks when the link opens) — no reload.
+    opening = timezone.now() + td(minutes=15, seconds=4)
+    about_to_open = MeetingFactory(
+        section=section,
+        event__title="まもなくリンクが開く会",
+        event__starts_at=opening,
+        event__ends_at=opening + td(hours=1),
+    )
+    page.goto(page.base_url + about_to_open.get_absolute_url())
+    page.locator("button[value=going]").click()
+    page.locator("[data-join-pending]").wait_for()
+    assert page.locator("[data-join-link]").count() == 0
+    page.locator("[data-join-link]").wait_for(timeout=20000)
+    assert timezone.now() >= about_to_open.event.join_link_opens_at
+
     # Home shows my section and my upcoming events.
     page.goto(page.base_url + "/members/")
     assert "E2E防災課" in page.locator("#home-my-sections").locator("..").inner_text()
