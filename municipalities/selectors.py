@@ -7,6 +7,12 @@ lives at most `COVERAGE_TTL` seconds and is deleted by `services.coverage_invali
 when a membership changes. The local-government rows themselves (names, readings,
 coordinates) change only when a new list is loaded; each process keeps them in memory,
 keyed by a fingerprint stored in the cache entry.
+
+No stampede: one caller at a time recomputes (`COVERAGE_LOCK_KEY`); an entry older than
+`COVERAGE_REFRESH_AFTER` is refreshed by one caller while the others keep using it, and
+after an invalidation the others wait briefly for the one computing. An invalidation
+also bumps a generation (`COVERAGE_GENERATION_KEY`), so a result computed before it and
+stored after it is never used.
 """
 
 from __future__ import annotations
@@ -17,12 +23,11 @@ import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.models import AffiliationType
 from accounts.selectors import active_members
@@ -34,8 +39,13 @@ COVERAGE_CACHE_KEY = "coverage:data:v1"
 # Remembers when the numbers last changed, so that a recomputation that finds the same
 # numbers keeps the same "last updated" time, ETag and rendered pages.
 COVERAGE_STAMP_KEY = "coverage:stamp:v1"
-# The page reflects a change within a minute even if an invalidation is missed.
+COVERAGE_GENERATION_KEY = "coverage:generation:v1"
+COVERAGE_LOCK_KEY = "coverage:lock:v1"
+COVERAGE_LOCK_SECONDS = 10
+# The page reflects a change within a minute even if an invalidation is missed: the entry
+# expires after COVERAGE_TTL, and under traffic is refreshed after COVERAGE_REFRESH_AFTER.
 COVERAGE_TTL = 60
+COVERAGE_REFRESH_AFTER = 45
 # Each process reuses what it read from the cache for this long (seconds) instead of
 # reading and unpickling the entry on every request; an invalidation in another process
 # is seen after at most this delay (in the same process, at once).
@@ -95,6 +105,7 @@ class CoverageData:
     covered_codes: frozenset[str]
     prefectures: tuple[PrefectureCoverage, ...]
     rows_key: str  # fingerprint of the local-government rows
+    generation: str | None = None  # the invalidation generation it was computed in
 
     @property
     def covered(self) -> int:
@@ -186,7 +197,7 @@ def _covered_ids() -> tuple[set[int], int]:
     return covered, members
 
 
-def coverage_compute() -> CoverageData:
+def coverage_compute(*, generation: str | None = None) -> CoverageData:
     """Compute coverage from the database: two queries, whatever the number of members."""
     covered_ids, members = _covered_ids()
     with_ids = list(
@@ -225,7 +236,7 @@ def coverage_compute() -> CoverageData:
     content.update(",".join(sorted(covered_codes)).encode())
     content_hash = content.hexdigest()
 
-    now = timezone.now().replace(microsecond=0)
+    now = datetime.fromtimestamp(int(time.time()), tz=UTC)
     stamp = cache.get(COVERAGE_STAMP_KEY)
     if stamp and stamp[0] == content_hash:
         updated_at = stamp[1]
@@ -240,6 +251,7 @@ def coverage_compute() -> CoverageData:
         covered_codes=covered_codes,
         prefectures=prefectures,
         rows_key=rows_key,
+        generation=generation,
     )
 
 
@@ -250,17 +262,48 @@ def coverage_local_forget() -> None:
     _local[0] = None
 
 
+def _coverage_store(generation: str | None) -> CoverageData:
+    data = coverage_compute(generation=generation)
+    cache.set(COVERAGE_CACHE_KEY, data, timeout=COVERAGE_TTL)
+    return data
+
+
+def _coverage_refresh(generation: str | None, *, wait: bool) -> CoverageData | None:
+    """Recompute and store, one caller at a time. A caller that does not get the lock
+    returns None (`wait=False`), or waits up to a second for the result (`wait=True`)
+    and computes it itself if none comes."""
+    if cache.add(COVERAGE_LOCK_KEY, 1, timeout=COVERAGE_LOCK_SECONDS):
+        try:
+            return _coverage_store(generation)
+        finally:
+            cache.delete(COVERAGE_LOCK_KEY)
+    if not wait:
+        return None
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        data = cache.get(COVERAGE_CACHE_KEY)
+        if data is not None and data.generation == generation:
+            return data
+    return _coverage_store(generation)
+
+
 def coverage_data() -> CoverageData:
-    """The current coverage: from this process's copy when it was read in the last
-    `COVERAGE_LOCAL_SECONDS`, else from the cache, else computed and cached."""
+    """The current coverage: this process's copy when it was read in the last
+    `COVERAGE_LOCAL_SECONDS`, else the cache entry, else computed and cached."""
     data, read_at = _local
     now = time.monotonic()
     if data is not None and now - read_at < COVERAGE_LOCAL_SECONDS:
         return data
-    data = cache.get(COVERAGE_CACHE_KEY)
+    found = cache.get_many([COVERAGE_CACHE_KEY, COVERAGE_GENERATION_KEY])
+    generation = found.get(COVERAGE_GENERATION_KEY)
+    data = found.get(COVERAGE_CACHE_KEY)
+    if data is not None and data.generation != generation:
+        data = None  # computed before the latest invalidation
     if data is None:
-        data = coverage_compute()
-        cache.set(COVERAGE_CACHE_KEY, data, timeout=COVERAGE_TTL)
+        data = _coverage_refresh(generation, wait=True)
+    elif time.time() - data.computed_at.timestamp() > COVERAGE_REFRESH_AFTER:
+        data = _coverage_refresh(generation, wait=False) or data
     _local[0], _local[1] = data, now
     return data
 

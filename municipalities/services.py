@@ -1,7 +1,8 @@
-"""Writes to the local-government list."""
+"""Writes to the local-government list, and forgetting the computed coverage."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -9,7 +10,12 @@ from django.db import transaction
 
 from .codes import Row
 from .models import LocalGovernment, Prefecture
-from .selectors import COVERAGE_CACHE_KEY, coverage_local_forget, coverage_rows_forget
+from .selectors import (
+    COVERAGE_CACHE_KEY,
+    COVERAGE_GENERATION_KEY,
+    coverage_local_forget,
+    coverage_rows_forget,
+)
 
 
 def coverage_invalidate() -> None:
@@ -19,8 +25,10 @@ def coverage_invalidate() -> None:
     reinstatement, a change of affiliation), after the change commits:
     ``transaction.on_commit(coverage_invalidate)``. Even without it the cached numbers
     live at most ``COVERAGE_TTL`` (60) seconds. Other web processes keep their copy for
-    at most ``COVERAGE_LOCAL_SECONDS`` (2) more seconds.
+    at most ``COVERAGE_LOCAL_SECONDS`` (2) more seconds. A new generation makes sure that
+    a result computed before this call, and stored after it, is never used.
     """
+    cache.set(COVERAGE_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
     cache.delete(COVERAGE_CACHE_KEY)
     coverage_local_forget()
 

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -44,6 +45,7 @@ HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 # Rendered bodies for anonymous visitors: {(view, version, variant...): bytes}.
 _bodies: dict[tuple, bytes] = {}
 _BODIES_LIMIT = 512
+_render_lock = threading.Lock()
 
 
 def _data(request: HttpRequest) -> CoverageData:
@@ -111,14 +113,19 @@ def _data_last_modified(request: HttpRequest, *args, **kwargs):
 
 
 def _cached_body(key: tuple | None, build) -> bytes:
+    """The body for `key`, built once per process: when a new data version arrives, one
+    thread renders while the others wait for it instead of rendering the same page."""
     if key is None:
         return build()
     body = _bodies.get(key)
     if body is None:
-        body = build()
-        if len(_bodies) >= _BODIES_LIMIT:
-            _bodies.clear()
-        _bodies[key] = body
+        with _render_lock:
+            body = _bodies.get(key)
+            if body is None:
+                body = build()
+                if len(_bodies) >= _BODIES_LIMIT:
+                    _bodies.clear()
+                _bodies[key] = body
     return body
 
 

@@ -201,6 +201,9 @@ class _Clock:
     def monotonic(self) -> float:
         return time.monotonic() + self.offset
 
+    def sleep(self, seconds: float) -> None:
+        self.offset += seconds
+
 
 def test_a_missed_invalidation_is_healed_by_the_ttl(monkeypatch):
     clock = _Clock()
@@ -208,10 +211,20 @@ def test_a_missed_invalidation_is_healed_by_the_ttl(monkeypatch):
     monkeypatch.setattr(selectors, "time", clock)
     assert coverage_data().covered == 0
     MemberFactory(local_government=local_government(CHIYODA))  # no invalidation
-    clock.offset = COVERAGE_TTL - 5
+    clock.offset = selectors.COVERAGE_REFRESH_AFTER - 5
     assert coverage_data().covered == 0
-    clock.offset = COVERAGE_TTL + 1
+    # Under traffic, the first read after COVERAGE_REFRESH_AFTER refreshes it...
+    clock.offset = selectors.COVERAGE_REFRESH_AFTER + 1
     assert coverage_data().covered == 1
+    # ...and without traffic the entry is gone after COVERAGE_TTL.
+    MemberFactory(local_government=local_government("011002"))
+    clock.offset += 5
+    assert coverage_data().covered == 1
+    assert cache.get(COVERAGE_CACHE_KEY) is not None
+    clock.offset += COVERAGE_TTL + 1
+    assert cache.get(COVERAGE_CACHE_KEY) is None
+    assert coverage_data().covered == 2
+    assert selectors.COVERAGE_REFRESH_AFTER < COVERAGE_TTL <= 60
 
 
 def test_an_invalidation_in_another_process_is_seen_within_seconds(monkeypatch):
@@ -224,6 +237,51 @@ def test_an_invalidation_in_another_process_is_seen_within_seconds(monkeypatch):
     clock.offset = selectors.COVERAGE_LOCAL_SECONDS + 0.1
     assert coverage_data().covered == 1  # ...for a couple of seconds at most
     assert selectors.COVERAGE_LOCAL_SECONDS <= 5
+
+
+def test_a_result_computed_before_an_invalidation_is_not_used():
+    stale = selectors.coverage_compute(generation=cache.get(selectors.COVERAGE_GENERATION_KEY))
+    MemberFactory(local_government=local_government(CHIYODA))
+    coverage_invalidate()
+    # The slow computation stores its (old) result after the invalidation.
+    cache.set(COVERAGE_CACHE_KEY, stale, timeout=COVERAGE_TTL)
+    assert coverage_data().covered == 1
+
+
+def test_only_one_caller_refreshes_a_stale_entry(monkeypatch, django_assert_num_queries):
+    clock = _Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+    first = coverage_data()
+    clock.offset = selectors.COVERAGE_REFRESH_AFTER + 1
+    cache.add(selectors.COVERAGE_LOCK_KEY, 1)  # another process is recomputing
+    with django_assert_num_queries(0):
+        assert coverage_data() == first  # keeps serving the current numbers
+    cache.delete(selectors.COVERAGE_LOCK_KEY)
+    clock.offset += selectors.COVERAGE_LOCAL_SECONDS + 1
+    with django_assert_num_queries(2):
+        refreshed = coverage_data()
+    assert refreshed.computed_at >= first.computed_at
+
+
+def test_after_an_invalidation_others_wait_for_the_one_computing(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+    coverage_data()
+    coverage_invalidate()
+    cache.add(selectors.COVERAGE_LOCK_KEY, 1)  # someone is computing...
+    computed = []
+    real_store = selectors._coverage_store
+
+    def store_later(generation):
+        computed.append(generation)
+        return real_store(generation)
+
+    monkeypatch.setattr(selectors, "_coverage_store", store_later)
+    # ...and never stores: after waiting a second, this caller computes it itself.
+    data = coverage_data()
+    assert computed == [cache.get(selectors.COVERAGE_GENERATION_KEY)]
+    assert data.generation == computed[0]
+    assert clock.offset >= 1.0
 
 
 def test_recomputing_unchanged_numbers_keeps_the_version_and_last_update():
