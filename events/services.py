@@ -500,3 +500,23 @@ def calendar_feed_regenerate(*, user) -> CalendarFeed:
         feed.created_at = timezone.now()
         feed.save(update_fields=["token", "created_at"])
     return feed
+
+
+# --- Withdrawal ---------------------------------------------------------------------------
+
+
+def registrations_cancel_for_user(*, user, now: datetime | None = None) -> int:
+    """退庁: cancel every registration of this member for an event that has not started
+    (each through registration_cancel, so freed seats promote the waitlist). Returns how
+    many were cancelled."""
+    now = now or timezone.now()
+    event_ids = list(
+        Registration.objects.filter(
+            user=user,
+            status__in=(S.GOING, S.WAITLISTED, S.NOT_GOING),
+            event__starts_at__gt=now,
+        ).values_list("event_id", flat=True)
+    )
+    for event_id in event_ids:
+        registration_cancel(event_id=event_id, user=user, now=now)
+    return len(event_ids)

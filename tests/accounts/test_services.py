@@ -265,3 +265,29 @@ def test_concurrent_double_approval_gives_one_approval_and_one_mail(postgres, lo
     )
     assert StatusChange.objects.filter(user=user, to_status=S.APPROVED).count() == 1
     assert len(mail.outbox) <= 1
+
+
+def test_withdrawal_cancels_future_registrations_and_promotes_the_waitlist():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events.models import Registration
+    from trainings import services as trainings
+
+    starts = timezone.now() + dt.timedelta(days=10)
+    training = trainings.training_create(
+        title="研修", starts_at=starts, ends_at=starts + dt.timedelta(hours=1), capacity=1
+    )
+    past_start = timezone.now() - dt.timedelta(days=3)
+    past = trainings.training_create(
+        title="過去の研修", starts_at=past_start, ends_at=past_start + dt.timedelta(hours=1)
+    )
+    leaving, waiting = MemberFactory(), MemberFactory()
+    trainings.training_apply(training_id=training.pk, user=leaving)
+    trainings.training_apply(training_id=training.pk, user=waiting)
+    Registration.objects.create(event=past.event, user=leaving, status=Registration.Status.GOING)
+    services.member_withdraw(user_id=leaving.pk, actor=leaving)
+    assert Registration.objects.get(event=training.event, user=leaving).status == "cancelled"
+    assert Registration.objects.get(event=training.event, user=waiting).status == "going"
+    assert Registration.objects.get(event=past.event, user=leaving).status == "going"  # history
