@@ -143,6 +143,18 @@ class TransitionAdminMixin:
     the ones that need a reason or a message."""
 
     transition_template = "admin/accounts/transition_form.html"
+
+    # Accounts are created by sign-up and never deleted (withdrawal anonymises them).
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="所属")
+    def affiliation(self, obj):
+        return obj.affiliation_display
+
     direct_actions = {"approve", "reinstate", "verify"}  # no form: POST applies at once
 
     def _run(self, request, users, label, call) -> None:
@@ -235,16 +247,6 @@ class ApplicationAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status__in=APPLICATION_STATES)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="所属")
-    def affiliation(self, obj):
-        return obj.affiliation_display
 
     @admin.display(description="待ち時間", ordering="submitted_at")
     def waited(self, obj):
@@ -348,16 +350,6 @@ class MemberAdmin(TransitionAdminMixin, admin.ModelAdmin):
     actions = ("action_suspend", "action_reinstate", "action_verify")
     single_actions = ("suspend", "reinstate", "verify")
     change_form_template = "admin/accounts/member_change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="所属")
-    def affiliation(self, obj):
-        return obj.affiliation_display
 
     @admin.action(description="選んだ会員を利用停止にする…")
     def action_suspend(self, request, queryset):

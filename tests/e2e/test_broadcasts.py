@@ -4,23 +4,13 @@ the schedule week by week and searches the archive (htmx, URL kept)."""
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from broadcasts.models import Follow
+from tests.e2e.helpers import sign_in
 from tests.factories import EpisodeFactory, GuestFactory, MemberFactory, ProgrammeFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, user):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
 
 
 def test_member_finds_tonight_and_follows_the_programme(page):

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from events.models import Registration
+from tests.e2e.helpers import sign_in
 from tests.factories import MeetingFactory, MemberFactory, SectionFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 td = timezone.timedelta
-
-
-def sign_in(page, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.base_url}]
-    )
 
 
 def test_join_section_rsvp_and_see_the_join_link(page):

@@ -4,25 +4,15 @@ link appear when it opens, and opens their personal link (which records the clic
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from events.models import Registration
 from outbox.models import OutgoingMail
+from tests.e2e.helpers import sign_in
 from tests.factories import MemberFactory
 from trainings import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, user):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
 
 
 def test_member_applies_and_opens_the_personal_link(page):

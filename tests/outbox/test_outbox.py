@@ -1,8 +1,5 @@
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -11,9 +8,9 @@ from django.utils import timezone
 
 from outbox import services, tasks
 from outbox.models import OutgoingMail
+from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def enqueue(**kw):
@@ -114,42 +111,28 @@ def test_a_real_worker_on_redis_sends_an_outbox_row(postgres, redis_url, tmp_pat
     mail_dir = tmp_path / "mail"
     queue = f"outbox-it-{row.pk}-{os.getpid()}"
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
         "YOKOITO_VAR_DIR": str(tmp_path),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
     }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
-         "-l", "warning", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     from celery import Celery
 
     client = Celery(broker=redis_url)
     try:
-        client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)
-        client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)  # twice
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            row.refresh_from_db()
-            if row.status == OutgoingMail.Status.SENT:
-                break
-            time.sleep(0.5)
-        assert row.status == OutgoingMail.Status.SENT
-        time.sleep(2)  # let the duplicate task run too
+        with celery_worker(queue=queue, env=env):
+            client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)
+            client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)  # twice
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                row.refresh_from_db()
+                if row.status == OutgoingMail.Status.SENT:
+                    break
+                time.sleep(0.5)
+            assert row.status == OutgoingMail.Status.SENT
+            time.sleep(2)  # let the duplicate task run too
         files = list(mail_dir.glob("*.log"))
         assert len(files) == 1
         assert "ようこそ横糸へ" in files[0].read_text()
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        worker.stdout.close()
         client.close()
