@@ -87,6 +87,12 @@ class QueueStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=value)
 
 
+class PrefectureFilter(admin.RelatedFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "都道府県"
+
+
 class DomainMatchFilter(admin.SimpleListFilter):
     title = "ドメイン"
     parameter_name = "domain"
@@ -227,7 +233,7 @@ class ApplicationAdmin(TransitionAdminMixin, admin.ModelAdmin):
     )  # fmt: skip
     list_filter = (
         QueueStatusFilter,
-        "local_government__prefecture",
+        ("local_government__prefecture", PrefectureFilter),
         "affiliation_type",
         DomainMatchFilter,
     )
@@ -332,7 +338,7 @@ class MemberAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "is_staff",
         "affiliation_review_pending",
         "affiliation_type",
-        "local_government__prefecture",
+        ("local_government__prefecture", PrefectureFilter),
         "job_type",
     )
     search_fields = (
