@@ -22,10 +22,17 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only here: role changes and removals go through the services (the actions on
+    課のメンバー), so the last-head rule and meeting seats are kept right."""
+
     model = SectionMembership
     extra = 0
-    raw_id_fields = ("user",)
     fields = ("user", "role", "joined_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Section)
@@ -42,21 +49,63 @@ class SectionMembershipAdmin(admin.ModelAdmin):
     list_display = ("section", "user", "role", "joined_at")
     list_filter = ("role", "section__department")
     search_fields = ("section__name", "user__email", "user__full_name")
-    raw_id_fields = ("section", "user")
     list_select_related = ("section", "user")
-    actions = ["make_head"]
+    readonly_fields = ("section", "user", "role", "joined_at")
+    actions = ["make_head", "make_deputy", "make_member", "remove"]
+
+    def has_add_permission(self, request):
+        return False  # members join through the section page or an accepted request
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # use the "remove" action (it gives back meeting seats)
+
+    def _each(self, request, queryset, call) -> None:
+        done = 0
+        for membership in queryset.select_related("section", "user"):
+            try:
+                call(membership)
+                done += 1
+            except services.SectionError as exc:
+                messages.error(request, f"{membership}: {exc.message}")
+        if done:
+            messages.success(request, f"{done} 件を更新しました。")
+
+    def _set_role(self, request, queryset, role):
+        self._each(
+            request,
+            queryset,
+            lambda m: services.member_set_role(
+                section_id=m.section_id, actor=request.user, user_id=m.user_id, role=role
+            ),
+        )
+
+    @admin.action(description="選択したメンバーを課長補佐にする")
+    def make_deputy(self, request, queryset):
+        self._set_role(request, queryset, SectionMembership.Role.DEPUTY)
+
+    @admin.action(description="選択したメンバーを課員にする")
+    def make_member(self, request, queryset):
+        self._set_role(request, queryset, SectionMembership.Role.MEMBER)
+
+    @admin.action(description="選択したメンバーを課から外す")
+    def remove(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda m: services.member_remove(
+                section_id=m.section_id, actor=request.user, user_id=m.user_id
+            ),
+        )
 
     @admin.action(description="選択したメンバーを課長にする（課長交代）")
     def make_head(self, request, queryset):
-        for membership in queryset.select_related("section"):
-            try:
-                services.headship_hand_over(
-                    section_id=membership.section_id,
-                    actor=request.user,
-                    to_user_id=membership.user_id,
-                )
-            except services.SectionError as exc:
-                messages.error(request, f"{membership}: {exc.message}")
+        self._each(
+            request,
+            queryset,
+            lambda m: services.headship_hand_over(
+                section_id=m.section_id, actor=request.user, to_user_id=m.user_id
+            ),
+        )
 
 
 @admin.register(JoinRequest)
