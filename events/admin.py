@@ -31,6 +31,9 @@ class EventAdmin(admin.ModelAdmin):
         models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"},
     }
 
+    def has_add_permission(self, request):
+        return False  # events are created as a section meeting or a training
+
     def save_model(self, request, obj, form, change):
         """Changes go through the service: SEQUENCE, notifications and promotion apply.
         Changing only the join URL sends nothing (personal links serve the new URL)."""
@@ -57,8 +60,15 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_filter = ("status", "event__kind")
     search_fields = ("user__email", "user__full_name", "event__title")
     raw_id_fields = ("event", "user")
-    readonly_fields = ("token", "created_at", "updated_at", "first_clicked_at")
+    # Status changes go through the services (waitlist order, seats, mails): read-only here.
+    readonly_fields = (
+        "event", "user", "status", "token", "waitlisted_at", "confirmed_at", "created_at",
+        "updated_at", "first_clicked_at", "answers",
+    )  # fmt: skip
     list_select_related = ("event", "user")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(CalendarFeed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -35,8 +36,8 @@ class TrainingAdminForm(forms.ModelForm):
 
     title = forms.CharField(label="タイトル", max_length=120)
     description = forms.CharField(label="内容", widget=forms.Textarea, required=False)
-    starts_at = forms.DateTimeField(label="開始日時")
-    ends_at = forms.DateTimeField(label="終了日時")
+    starts_at = forms.SplitDateTimeField(label="開始日時", widget=AdminSplitDateTime)
+    ends_at = forms.SplitDateTimeField(label="終了日時", widget=AdminSplitDateTime)
     format = forms.ChoiceField(label="形式", choices=Event.Format.choices)
     join_url = forms.URLField(
         label="参加URL",
@@ -46,8 +47,11 @@ class TrainingAdminForm(forms.ModelForm):
     )
     place = forms.CharField(label="会場", required=False)
     capacity = forms.IntegerField(label="定員", required=False, min_value=1)
-    rsvp_deadline = forms.DateTimeField(
-        label="申込締切", required=False, help_text="空欄なら開始の2日前"
+    rsvp_deadline = forms.SplitDateTimeField(
+        label="申込締切",
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="空欄なら開始の2日前",
     )
     archive_url = forms.URLField(
         label="アーカイブURL", required=False, assume_scheme="https", max_length=500
@@ -90,6 +94,8 @@ class TrainingAdminForm(forms.ModelForm):
             self.add_error("ends_at", "終了日時は開始日時より後にしてください。")
         if data.get("format") == Event.Format.PLACE and not data.get("place"):
             self.add_error("place", "会場を入力してください。")
+        if self.instance.pk and self.instance.event.is_cancelled:
+            raise forms.ValidationError("中止した研修は変更できません。")
         return data
 
     def event_data(self) -> dict:
@@ -170,14 +176,17 @@ class TrainingAdmin(admin.ModelAdmin):
                 updated = services.training_update(training_id=obj.pk, **form.event_data(), **own)
             else:
                 updated = services.training_create(**form.event_data(), **own)
-        except RegistrationError as exc:
-            messages.error(request, exc.message)
-            raise
+        except RegistrationError as exc:  # form.clean() catches these first; never a 500
+            messages.error(request, f"保存できませんでした：{exc.message}")
+            form._service_failed = True
+            return
         obj.pk = updated.pk
         obj.event_id = updated.event_id
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
+        if getattr(form, "_service_failed", False):
+            return
         form.instance = Training.objects.get(pk=form.instance.pk)
         form.instance.audience_sections.set(form.cleaned_data.get("audience_sections") or [])
         for formset in formsets:

@@ -1,0 +1,88 @@
+import pytest
+from django.urls import reverse
+
+from events import services as events
+from trainings.models import Training
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+ADD = reverse("admin:trainings_training_add")
+
+FORM = {
+    "title": "管理画面から作る研修",
+    "description": "内容",
+    "starts_at_0": "2030-04-05",
+    "starts_at_1": "21:00",
+    "ends_at_0": "2030-04-05",
+    "ends_at_1": "22:30",
+    "format": "online",
+    "join_url": "https://meet.example.jp/room",
+    "place": "",
+    "capacity": "50",
+    "rsvp_deadline_0": "",
+    "rsvp_deadline_1": "",
+    "reminder_offsets": "1440, 60, 10",
+    "application_opens_at_0": "2030-03-01",
+    "application_opens_at_1": "09:00",
+    "audience": "all",
+    "audience_job_types": "[]",
+    "questions": '["聞きたいこと"]',
+    "archive_url": "",
+    "archive_access": "registrants",
+    "lecturers-TOTAL_FORMS": "1",
+    "lecturers-INITIAL_FORMS": "0",
+    "lecturers-0-name": "講師 一郎",
+    "lecturers-0-affiliation": "大学",
+    "lecturers-0-profile": "",
+    "lecturers-0-order": "0",
+    "materials-TOTAL_FORMS": "0",
+    "materials-INITIAL_FORMS": "0",
+}
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def test_staff_create_a_training_in_the_admin(staff_client):
+    response = staff_client.post(ADD, FORM)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    training = Training.objects.get(event__title="管理画面から作る研修")
+    event = training.event
+    assert event.kind == "training" and event.capacity == 50
+    assert event.reminder_offsets == [1440, 60, 10]
+    assert (event.starts_at - event.rsvp_deadline).days == 2  # default: two days before
+    assert training.lecturers.get().name == "講師 一郎"
+    assert training.questions == ["聞きたいこと"]
+
+
+def test_bad_times_are_a_form_error_not_a_500(staff_client):
+    response = staff_client.post(ADD, {**FORM, "ends_at_1": "20:00"})
+    assert response.status_code == 200
+    assert "終了日時は開始日時より後にしてください" in response.content.decode()
+    assert not Training.objects.exists()
+    response = staff_client.post(ADD, {**FORM, "reminder_offsets": "1日前"})
+    assert "カンマ区切り" in response.content.decode()
+
+
+def test_editing_the_time_goes_through_the_events_service(staff_client):
+    staff_client.post(ADD, FORM)
+    training = Training.objects.get()
+    url = reverse("admin:trainings_training_change", args=[training.pk])
+    data = {**FORM, "starts_at_1": "20:00", "lecturers-INITIAL_FORMS": "1",
+            "lecturers-0-id": str(training.lecturers.get().pk),
+            "lecturers-0-training": str(training.pk)}  # fmt: skip
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    training.event.refresh_from_db()
+    assert training.event.sequence == 1
+    events.event_cancel(event_id=training.event_id)
+    response = staff_client.post(url, data)
+    assert "中止した研修は変更できません" in response.content.decode()
+
+
+def test_event_and_registration_rows_are_not_added_by_hand(staff_client):
+    assert staff_client.get(reverse("admin:events_event_add")).status_code == 403
+    assert staff_client.get(reverse("admin:events_registration_add")).status_code == 403
