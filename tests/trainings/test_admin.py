@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from events import services as events
-from trainings.models import Training
 from tests.factories import StaffFactory
+from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
 ADD = reverse("admin:trainings_training_add")
