@@ -70,8 +70,13 @@ def _audience(request: HttpRequest) -> str:
 
 
 def _is_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    """An htmx request for the fragment (a history restore wants the whole page). Read
+    from the headers, not `request.htmx`: the fast path runs before HtmxMiddleware."""
+    meta = request.META
+    return (
+        meta.get("HTTP_HX_REQUEST") == "true"
+        and meta.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
+    )
 
 
 def _query(request: HttpRequest) -> CoverageQuery:
@@ -127,6 +132,20 @@ def _cached_body(key: tuple | None, build) -> bytes:
                     _bodies.clear()
                 _bodies[key] = body
     return body
+
+
+def anonymous_response_key(request: HttpRequest, view: str) -> tuple | None:
+    """What a complete response to this anonymous GET depends on, or None when it should
+    not be stored (free-text search: unbounded; a bad query string)."""
+    data = _data(request)
+    if view == "page":
+        query = _query(request)
+        if query.error or query.q:
+            return None
+        return (view, data.version, query.prefecture, query.sort, _is_partial(request))
+    if view == "embed":
+        return (view, data.version, request.get_host())
+    return (view, data.version)
 
 
 def _page_url(*, prefecture: str = "", sort: str = DEFAULT_SORT, q: str = "") -> str:

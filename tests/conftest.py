@@ -53,7 +53,11 @@ def local_governments(db):
 def _coverage_cache_fresh():
     """Coverage is cached for up to a minute (municipalities.selectors): start every test
     without numbers left over from an earlier one."""
+    from municipalities import views
+    from municipalities.middleware import coverage_fast_path_forget
     from municipalities.services import coverage_invalidate
 
     coverage_invalidate()
+    coverage_fast_path_forget()
+    views._bodies.clear()
     yield
