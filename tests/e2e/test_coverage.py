@@ -43,6 +43,7 @@ def test_pick_a_prefecture_with_the_select_then_the_table_then_the_map(page, mem
     assert "参加者がいない自治体 61" in no.locator("h4").inner_text()
     assert "中央区 特別区" in no.locator("li").all_inner_texts()
     assert "東京都の自治体を表示しています" in page.locator("#coverage-status").inner_text()
+    assert page.title().startswith("東京都の参加自治体")
 
     # A table link.
     page.locator(".cov-table").get_by_role("link", name="北海道", exact=True).click()

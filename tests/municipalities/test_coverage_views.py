@@ -131,6 +131,7 @@ def test_the_prefecture_filter_lists_both_groups(client, some_members, htmx):
         assert "<html" in page and '<svg class="cov-map"' in page
         assert 'id="coverage-results"' in page
     assert '[data-pref="13"]' in page  # the map highlights the selection
+    assert "<title>東京都の参加自治体｜横糸 Yokoito</title>" in page
 
 
 def test_htmx_history_restore_gets_the_full_page(client):
