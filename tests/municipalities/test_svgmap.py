@@ -1,0 +1,80 @@
+"""The map's geometry: everything lands inside the picture, islands in their insets."""
+
+from __future__ import annotations
+
+import pytest
+
+from municipalities import svgmap
+from municipalities.selectors import coverage_data, coverage_local_governments
+
+pytestmark = pytest.mark.django_db
+
+
+def frame_of(x: float, y: float) -> str:
+    for frame in svgmap.INSETS:
+        if frame.x <= x <= frame.x + frame.width and frame.y <= y <= frame.y + frame.height:
+            return frame.key
+    return "main"
+
+
+@pytest.fixture
+def dots():
+    rows = coverage_local_governments(coverage_data())
+    return {dot.code: dot for dots in svgmap.dots_for(rows).values() for dot in dots}
+
+
+def test_one_dot_per_municipality_all_inside_the_viewbox(dots):
+    assert len(dots) == 1788 - 47
+    for dot in dots.values():
+        assert 0 <= dot.x <= svgmap.WIDTH and 0 <= dot.y <= svgmap.HEIGHT, dot
+
+
+def test_okinawa_and_amami_are_in_the_okinawa_inset(dots):
+    okinawa = [d for d in dots.values() if d.prefecture_code == "47"]
+    assert len(okinawa) == 41
+    assert {frame_of(d.x, d.y) for d in okinawa} == {"okinawa"}
+    assert frame_of(dots["462225"].x, dots["462225"].y) == "okinawa"  # 奄美市
+    assert frame_of(dots["462012"].x, dots["462012"].y) == "main"  # 鹿児島市
+
+
+def test_ogasawara_has_its_own_inset_and_the_izu_islands_stay_in_place(dots):
+    assert frame_of(dots["134210"].x, dots["134210"].y) == "ogasawara"  # 小笠原村
+    hachijo, chiyoda = dots["134015"], dots["131016"]  # 八丈町, 千代田区
+    assert frame_of(hachijo.x, hachijo.y) == "main"
+    assert hachijo.y > chiyoda.y + 100  # well south of Tokyo, not clamped onto it
+
+
+def test_the_inset_boxes_do_not_overlap_any_prefecture_of_the_main_frame():
+    shapes = svgmap.prefecture_shapes()
+    for code, shape in shapes.items():
+        if code == "47":
+            continue
+        for point in shape.path[1:-1].split("L"):
+            x, y = (float(v) for v in point.split())
+            assert frame_of(x, y) == "main", (code, x, y)
+
+
+def test_outlines_are_projected_once_per_process():
+    svgmap.prefecture_shapes()
+    before = svgmap.prefecture_shapes.cache_info()
+    svgmap.prefecture_shapes()
+    after = svgmap.prefecture_shapes.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + 1
+
+
+def test_colour_buckets():
+    assert svgmap.bucket(0, 10) == 0
+    assert svgmap.bucket(1, 10) == 1
+    assert svgmap.bucket(3, 10) == 2
+    assert svgmap.bucket(5, 10) == 3
+    assert svgmap.bucket(8, 10) == 4
+    assert svgmap.bucket(0, 0) == 0
+
+
+def test_the_rendered_map_is_reused_for_the_same_data_version():
+    data = coverage_data()
+    first = svgmap.coverage_map(data, link="/coverage/", interactive=True)
+    assert svgmap.coverage_map(data, link="/coverage/", interactive=True) is first
+    embed = svgmap.coverage_map(data, link=None, interactive=False, id_prefix="cov-embed")
+    assert 'role="img"' in embed and "<a " not in embed
+    assert 'role="group"' in first and first.count("<a ") == 47
