@@ -120,7 +120,7 @@ def _data_last_modified(request: HttpRequest, *args, **kwargs):
 def _cached_body(key: tuple | None, build) -> bytes:
     """The body for `key`, built once per process: when a new data version arrives, one
     thread renders while the others wait for it instead of rendering the same page."""
-    if key is None:
+    if key is None or settings.DEBUG:  # DEBUG: template edits show at once
         return build()
     body = _bodies.get(key)
     if body is None:

@@ -96,3 +96,10 @@ def test_a_signed_in_member_never_gets_the_anonymous_copy(client, full_stack_cal
 def test_allowed_hosts_still_apply(client):
     client.get("/coverage/")
     assert client.get("/coverage/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_nothing_is_kept_in_development(client, full_stack_calls, settings):
+    settings.DEBUG = True
+    client.get("/coverage/")
+    client.get("/coverage/")
+    assert len(full_stack_calls) == 2
