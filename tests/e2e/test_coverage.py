@@ -124,3 +124,18 @@ def test_the_embed_renders_in_a_frame_on_another_site_and_the_page_does_not(page
     # The rest of the site refuses to be framed (X-Frame-Options: DENY).
     page.wait_for_load_state("networkidle")
     assert page.frame_locator("#page").get_by_text("参加自治体").count() == 0
+
+
+def test_usable_on_a_phone(page, members):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(page.base_url + "/coverage/?prefecture=13")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = page.locator("svg.cov-map").bounding_box()
+    assert 250 <= box["width"] <= 375
+    # A prefecture on the map shows its name and counts when it gets keyboard focus.
+    caption = page.locator('svg.cov-map a[data-pref="13"] .cov-caption')
+    assert not caption.is_visible()
+    page.locator('svg.cov-map a[data-pref="13"]').focus()
+    assert caption.is_visible()
+    assert "東京都" in caption.text_content()
+    assert page.console_errors == []
