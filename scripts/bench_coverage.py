@@ -144,10 +144,9 @@ def start_gunicorn(
         str(workers),
         "--worker-class",
         worker_class,
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "5",
+        # gunicorn turns a sync worker with more than one thread into gthread: only pass
+        # threads (and keep-alive, which sync workers do not do) for gthread.
+        *(("--threads", str(threads), "--keep-alive", "5") if worker_class == "gthread" else ()),
         "--log-level",
         "warning",
         "--error-logfile",
@@ -247,14 +246,16 @@ def main() -> int:
     parser.add_argument("--duration", default="10s")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn worker processes (as in the Dockerfile)"
+    )
     parser.add_argument(
         "--threads",
         type=int,
         default=8,
-        help="threads per gunicorn worker (2 × 8 = 16 connections)",
+        help="threads per worker, with --worker-class gthread only",
     )
-    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument(
         "--rounds", type=int, default=3, help="measure each URL this often (medians are compared)"
     )
@@ -345,10 +346,13 @@ def main() -> int:
     page_p99 = median([r.p99_ms for r in pages])
     ratio = page_rps / static_rps if static_rps else 0.0
 
+    server_shape = (
+        f"{args.workers}×{args.threads}" if args.worker_class == "gthread" else f"{args.workers}"
+    )
     print()
     print(
         f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration} --latency; "
-        f"gunicorn {args.worker_class} {args.workers}×{args.threads}; {members:,} members; "
+        f"gunicorn {args.worker_class} {server_shape}; {members:,} members; "
         f"{os.cpu_count()} CPUs; {'PostgreSQL' if database_url else 'SQLite'}; "
         f"load average before/after {load_before:.2f}/{os.getloadavg()[0]:.2f}"
     )
