@@ -206,23 +206,50 @@ def application_approve(*, user_id: int, actor: User | None, auto: bool = False)
     return user
 
 
-@transaction.atomic
-def application_reject(*, user_id: int, actor: User, reason: str, message: str = "") -> User:
-    if reason not in dict(REJECT_REASONS):
-        raise TransitionError("不承認の理由を選んでください。")
+def _transition_with_reason(
+    *,
+    user_id: int,
+    actor: User,
+    reason: str,
+    message: str,
+    choices: list[tuple[str, str]],
+    allowed_from: set[str],
+    to: str,
+    template: str,
+    missing: str,
+) -> User:
+    """A transition that needs one of `choices` as its reason; the reason's label (and the
+    optional message) is what the user sees on the status page and in the mail."""
+    if reason not in dict(choices):
+        raise TransitionError(missing)
     user = _transition(
         user_id=user_id,
-        allowed_from={S.SUBMITTED, S.NEEDS_INFO},
-        to=S.REJECTED,
+        allowed_from=allowed_from,
+        to=to,
         actor=actor,
         reason=reason,
         message=message,
     )
-    label = _reason_label(REJECT_REASONS, reason)
+    label = _reason_label(choices, reason)
     user.status_message = f"{label}\n{message}".strip()
     user.save(update_fields=["status", "status_message"])
-    _mail(user, "vetting_rejected", reason=label, message=message)
+    _mail(user, template, reason=label, message=message)
     return user
+
+
+@transaction.atomic
+def application_reject(*, user_id: int, actor: User, reason: str, message: str = "") -> User:
+    return _transition_with_reason(
+        user_id=user_id,
+        actor=actor,
+        reason=reason,
+        message=message,
+        choices=REJECT_REASONS,
+        allowed_from={S.SUBMITTED, S.NEEDS_INFO},
+        to=S.REJECTED,
+        template="vetting_rejected",
+        missing="不承認の理由を選んでください。",
+    )
 
 
 @transaction.atomic
@@ -247,20 +274,17 @@ def application_request_info(*, user_id: int, actor: User, message: str) -> User
 
 @transaction.atomic
 def member_suspend(*, user_id: int, actor: User, reason: str, message: str = "") -> User:
-    if reason not in dict(SUSPEND_REASONS):
-        raise TransitionError("利用停止の理由を選んでください。")
-    user = _transition(
+    user = _transition_with_reason(
         user_id=user_id,
-        allowed_from={S.APPROVED},
-        to=S.SUSPENDED,
         actor=actor,
         reason=reason,
         message=message,
+        choices=SUSPEND_REASONS,
+        allowed_from={S.APPROVED},
+        to=S.SUSPENDED,
+        template="vetting_suspended",
+        missing="利用停止の理由を選んでください。",
     )
-    label = _reason_label(SUSPEND_REASONS, reason)
-    user.status_message = f"{label}\n{message}".strip()
-    user.save(update_fields=["status", "status_message"])
-    _mail(user, "vetting_suspended", reason=label, message=message)
     _after_commit_membership_changed()
     return user
 
