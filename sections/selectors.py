@@ -62,6 +62,22 @@ def membership_of(*, section: Section, user) -> SectionMembership | None:
     return SectionMembership.objects.filter(section=section, user=user).first()
 
 
+def membership_get(*, section: Section, user_id: int) -> SectionMembership:
+    """Someone's membership of this section; 404 for a tampered or overflowing id.
+
+    Filtered by `user__pk`, not `user_id`: Django turns an integer too large for the
+    column into "no rows" only for the primary-key lookup (the foreign-key column
+    passed it to the database, which raised)."""
+    membership = (
+        SectionMembership.objects.select_related("user")
+        .filter(section=section, user__pk=user_id)
+        .first()
+    )
+    if membership is None:
+        raise Http404("その課員は見つかりません。")
+    return membership
+
+
 def can_see_members(*, section: Section, membership: SectionMembership | None, user) -> bool:
     """The member list is for the section's own members (and staff)."""
     return user.is_staff or membership is not None

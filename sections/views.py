@@ -171,10 +171,7 @@ def request_decide(request, slug: str, request_id: int):
 
 
 def _target_member(section: Section, user_id: int) -> SectionMembership:
-    membership = section.memberships.select_related("user").filter(user_id=user_id).first()
-    if membership is None:
-        raise Http404
-    return membership
+    return selectors.membership_get(section=section, user_id=user_id)
 
 
 @member

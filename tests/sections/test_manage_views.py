@@ -141,3 +141,12 @@ def test_tampered_meeting_slug_is_404(client, section, head):
     meeting = MeetingFactory()  # another section
     url = reverse("sections:meeting", args=[section.slug, meeting.pk])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("action", ["member_remove", "member_role", "member_handover"])
+def test_an_overflowing_member_id_is_404_not_500(client, section, head, action):
+    # <int:user_id> accepts any digits; the membership lookup must not pass a value larger
+    # than the database integer to the database (SQLite OverflowError, PostgreSQL error).
+    url = reverse(f"sections:{action}", args=[section.slug, 99999999999999999999])
+    response = client.post(url, {"role": "member"})
+    assert response.status_code == 404
