@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import member
+from core.redirects import safe_next
 
 from . import selectors, services
 from .forms import ArchiveSearchForm, FollowForm, WeekForm
@@ -135,12 +135,7 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _back(request: HttpRequest, programme: Programme) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = programme.get_absolute_url()
-    return redirect(target)
+    return redirect(safe_next(request, request.POST.get("next"), programme.get_absolute_url()))
 
 
 def _follow_box(request: HttpRequest, programme: Programme, follow, *, status=200, form=None):

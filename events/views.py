@@ -3,12 +3,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import applicant, member, public
+from core.redirects import safe_next
 
 from . import selectors, services
 from .ics import calendar_build, event_component, event_ics
@@ -28,12 +28,7 @@ RSVP_MESSAGES = {
 
 def _back(request, event) -> str:
     """Where to go after an RSVP: `next` if it is on this site, else the event's page."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return owner_for(event).url(event) or "/members/"
+    return safe_next(request, request.POST.get("next"), owner_for(event).url(event) or "/members/")
 
 
 # rsvp, go and ics are `@applicant` (signed in) on purpose: who may see an event is the

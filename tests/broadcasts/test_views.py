@@ -434,3 +434,15 @@ def test_home_panel_shows_the_next_episode(rf, member, django_assert_max_num_que
     with django_assert_max_num_queries(4):
         body = render_to_string("broadcasts/_home_panel.html")
     assert "ホームに出る回" in body and "次の庁内放送" in body
+
+
+@pytest.mark.parametrize("target", ["abc", "broadcasts:tonight", "https://evil.example/"])
+def test_unfollow_next_that_is_not_a_path_on_this_site_falls_back_to_the_programme(client, target):
+    # A bare word was handed to redirect(), which tried to reverse it as a view name (500).
+    follow = FollowFactory()
+    client.force_login(follow.user)
+    url = reverse("broadcasts:unfollow", args=[follow.programme.slug])
+    response = client.post(url, {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == follow.programme.get_absolute_url()
+    assert not Follow.objects.filter(pk=follow.pk).exists()

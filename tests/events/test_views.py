@@ -97,3 +97,19 @@ def test_next_parameter_cannot_redirect_off_site(client, meeting):
         {"action": "going", "next": "https://evil.example/"},
     )
     assert response["Location"] == meeting.get_absolute_url()
+
+
+@pytest.mark.parametrize("target", ["abc", "events:calendar", "https://evil.example/", "//x.jp/"])
+def test_rsvp_next_that_is_not_a_path_on_this_site_falls_back_to_the_event(client, target):
+    # A bare word was handed to redirect(), which tried to reverse it as a view name (500).
+    section = SectionMembershipFactory().section
+    member = SectionMembershipFactory(section=section).user
+    from tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(section=section)
+    client.force_login(member)
+    response = client.post(
+        reverse("events:rsvp", args=[meeting.event_id]), {"action": "going", "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == meeting.get_absolute_url()
