@@ -6,13 +6,15 @@ import threading
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+
+from core.admin_safety import SafeAdminMixin
 
 from . import services
 from .models import AffiliationRecord, Application, StatusChange, TrustedDomain, User
@@ -197,7 +199,10 @@ class TransitionAdminMixin:
         return TemplateResponse(request, self.transition_template, context)
 
     def _single(self, request, object_id, action_name):
-        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        # get_object answers None for a tampered id ("abc", NUL, an overflowing integer).
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("対象が見つかりません。")
         queryset = self.get_queryset(request).filter(pk=obj.pk)
         change_url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
@@ -391,7 +396,7 @@ class MemberAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TrustedDomain)
-class TrustedDomainAdmin(admin.ModelAdmin):
+class TrustedDomainAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("domain", "local_government", "note")
     search_fields = ("domain", "local_government__name", "note")
     autocomplete_fields = ("local_government",)

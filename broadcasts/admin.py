@@ -10,6 +10,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin_safety import SafeAdminMixin
+
 from . import services
 from .forms import EpisodeAdminForm, GenerateEpisodesForm, ProgrammeAdminForm
 from .models import Episode, EpisodeStatus, Follow, Guest, Programme
@@ -123,7 +125,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(admin.ModelAdmin):
+class EpisodeAdmin(SafeAdminMixin, admin.ModelAdmin):
     form = EpisodeAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [GuestInline]
@@ -155,7 +157,7 @@ class EpisodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("user", "programme", "mode", "remind_minutes_before", "digest_time")
     list_filter = ("mode", "programme")
     list_select_related = ("user", "programme")

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
+from core.admin_safety import SafeAdminMixin
+
 from . import services
 from .models import CalendarFeed, Event, Registration
 
@@ -19,7 +21,7 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "starts_at", "format", "capacity", "status", "sequence")
     list_filter = ("kind", "status", "format")
     search_fields = ("title",)
@@ -55,7 +57,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("event", "user", "status", "waitlisted_at", "first_clicked_at", "attended")
     list_filter = ("status", "event__kind")
     search_fields = ("user__email", "user__full_name", "event__title")
@@ -72,7 +74,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("user", "created_at")
     raw_id_fields = ("user",)
     readonly_fields = ("token",)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin_safety import SafeAdminMixin
+
 from .models import LocalGovernment, Prefecture
 
 
@@ -10,7 +12,7 @@ class PrefectureAdmin(admin.ModelAdmin):
 
 
 @admin.register(LocalGovernment)
-class LocalGovernmentAdmin(admin.ModelAdmin):
+class LocalGovernmentAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "name_kana", "prefecture", "kind", "is_defunct", "successor")
     list_filter = ("prefecture", "kind", "is_defunct")
     search_fields = ("name", "name_kana", "code")

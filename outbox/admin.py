@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin_safety import SafeAdminMixin
+
 from .models import OutgoingMail
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "to_email",

@@ -3,6 +3,8 @@ admin go through the services where a rule applies (headship, cancellation)."""
 
 from django.contrib import admin, messages
 
+from core.admin_safety import SafeAdminMixin
+
 from . import services
 from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
 
@@ -109,7 +111,7 @@ class SectionMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(admin.ModelAdmin):
+class JoinRequestAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("section", "user", "status", "created_at", "decided_at")
     list_filter = ("status",)
     search_fields = ("section__name", "user__email", "user__full_name")
@@ -133,13 +135,13 @@ class JoinRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("section", "user", "status", "invited_by", "created_at")
     raw_id_fields = ("section", "user", "invited_by")
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(SafeAdminMixin, admin.ModelAdmin):
     """Time, place, capacity and join URL are edited on the event (イベント) page, through
     the service, so notifications and SEQUENCE are right."""
 

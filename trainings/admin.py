@@ -218,7 +218,8 @@ class TrainingAdmin(admin.ModelAdmin):
         url = reverse("admin:trainings_training_registrants", args=[pk])
         form = AnnouncementForm()
         if request.method == "POST" and request.POST.get("do") == "attendance":
-            ids = {int(x) for x in request.POST.getlist("attended") if x.isdigit()}
+            # ASCII digits only: "²".isdigit() is true but int("²") raises.
+            ids = {int(x) for x in request.POST.getlist("attended") if x.isascii() and x.isdigit()}
             count = services.attendance_save(training_id=pk, attended_registration_ids=ids)
             messages.success(request, f"出席を保存しました（出席 {count} 人）。")
             return HttpResponseRedirect(url)

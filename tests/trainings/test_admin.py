@@ -86,3 +86,30 @@ def test_editing_the_time_goes_through_the_events_service(staff_client):
 def test_event_and_registration_rows_are_not_added_by_hand(staff_client):
     assert staff_client.get(reverse("admin:events_event_add")).status_code == 403
     assert staff_client.get(reverse("admin:events_registration_add")).status_code == 403
+
+
+def test_attendance_ignores_ids_that_are_not_ascii_digits(staff_client):
+    # "²".isdigit() is true but int("²") raises: the view answered 500.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import MemberFactory
+    from trainings import services
+
+    starts = timezone.now() + dt.timedelta(days=10)
+    training = services.training_create(
+        title="出欠",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        join_url="https://meet.example.jp/r",
+        application_opens_at=timezone.now() - dt.timedelta(days=1),
+    )
+    reg = services.training_apply(training_id=training.pk, user=MemberFactory()).registration
+    url = reverse("admin:trainings_training_registrants", args=[training.pk])
+    response = staff_client.post(
+        url, {"do": "attendance", "attended": ["²", "１２", "99999999999999999999", str(reg.pk)]}
+    )
+    assert response.status_code == 302
+    reg.refresh_from_db()
+    assert reg.attended is True

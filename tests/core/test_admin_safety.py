@@ -1,0 +1,57 @@
+"""core.admin_safety: the admin answers tampered lookups without a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import TrustedDomain
+from sections.models import JoinRequest
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+HUGE = "99999999999999999999"
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+@pytest.mark.parametrize(
+    "changelist, param",
+    [
+        ("admin:outbox_outgoingmail_changelist", "created_at__year"),
+        ("admin:events_event_changelist", "starts_at__year"),
+        ("admin:broadcasts_episode_changelist", "air_date__year"),
+    ],
+)
+def test_an_overflowing_date_hierarchy_year_is_incorrect_lookup_not_500(
+    staff_client, changelist, param
+):
+    response = staff_client.get(reverse(changelist), {param: HUGE})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize("value", ["abc", "\x00", HUGE])
+def test_a_tampered_autocomplete_value_is_a_form_error(staff_client, value):
+    response = staff_client.post(
+        reverse("admin:accounts_trusteddomain_add"),
+        {"domain": "city.example.lg.jp", "local_government": value, "note": ""},
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not TrustedDomain.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", HUGE])
+def test_a_tampered_raw_id_value_is_a_form_error(staff_client, value):
+    response = staff_client.post(
+        reverse("admin:sections_joinrequest_add"),
+        {"section": value, "user": value, "status": "pending", "message": ""},
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not JoinRequest.objects.exists()
