@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous GETs of the public coverage outputs, answered from memory (see the module).
     "municipalities.middleware.CoverageFastPathMiddleware",
+    # A NUL character anywhere in the request is a 400 (PostgreSQL refuses it in text).
+    "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
