@@ -52,10 +52,12 @@ def schedule(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     status = 200
     error = ""
+    partial = request.htmx and not request.htmx.history_restore_request
     if form.is_valid():
         day = form.cleaned_data["week"] or today
     else:
-        day, status = today, 400
+        # htmx swaps only 422 (static/js/yokoito.js): the fragment carries the message.
+        day, status = today, 422 if partial else 400
         error = form.errors["week"][0]
     monday = selectors.week_start(day)
     context = {
@@ -69,7 +71,6 @@ def schedule(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "error": error,
     }
-    partial = request.htmx and not request.htmx.history_restore_request
     template = "broadcasts/schedule.html#week" if partial else "broadcasts/schedule.html"
     return render(request, template, context, status=status)
 

@@ -146,6 +146,15 @@ def test_schedule_bad_week_is_a_clear_message_not_a_500(member_client, week):
     assert "今週の番組表を表示しています" in body
 
 
+def test_schedule_bad_week_over_htmx_is_a_422_fragment_with_the_message(member_client):
+    # htmx swaps only 422 (static/js/yokoito.js): a 400 left the old week on screen with
+    # no message at all.
+    response = member_client.get(reverse("broadcasts:schedule"), {"week": "2026-13-45"}, **HX)
+    assert response.status_code == 422
+    body = html(response)
+    assert "週の指定が" in body and "<html" not in body
+
+
 # --- archive -----------------------------------------------------------------------------
 
 
