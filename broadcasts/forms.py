@@ -139,4 +139,7 @@ class GenerateEpisodesForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
             raise ValidationError("終了日は開始日以降にしてください。")
+        for day in (start, end):
+            if day and not (dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31)):
+                raise ValidationError("日付は2000年〜2100年の範囲で指定してください。")
         return data

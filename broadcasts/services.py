@@ -59,8 +59,9 @@ def episodes_generate(*, programme: Programme, start: dt.date, end: dt.date) -> 
     )
     duration = default_duration()
     new = []
-    day = start
-    while day <= end:
+    # Count days rather than step past `end`: stepping past 9999-12-31 overflowed.
+    for offset in range((end - start).days + 1):
+        day = start + dt.timedelta(days=offset)
         if day.weekday() in weekdays and day not in existing:
             new.append(
                 Episode(
@@ -71,7 +72,6 @@ def episodes_generate(*, programme: Programme, start: dt.date, end: dt.date) -> 
                     personalities=programme.personalities,
                 )
             )
-        day += dt.timedelta(days=1)
     Episode.objects.bulk_create(new)
     return len(new)
 

@@ -72,3 +72,16 @@ def test_follow_set_creates_then_updates_one_row():
     assert follow_remove(user=user, programme=programme) is True
     assert follow_remove(user=user, programme=programme) is False
     assert not Follow.objects.exists()
+
+
+def test_generate_up_to_the_last_representable_date_does_not_overflow():
+    # The loop stepped one day past `end`, which overflowed at 9999-12-31.
+    import datetime as dt
+
+    from broadcasts import services as broadcast_services
+    from tests.factories import ProgrammeFactory
+
+    programme = ProgrammeFactory(weekdays=[0, 1, 2, 3, 4, 5, 6])
+    last = dt.date(9999, 12, 31)
+    created = broadcast_services.episodes_generate(programme=programme, start=last, end=last)
+    assert created == 1
