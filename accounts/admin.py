@@ -232,7 +232,7 @@ class TransitionAdminMixin:
 
 
 @admin.register(Application)
-class ApplicationAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     list_display = (
         "full_name", "email", "affiliation", "domain_match", "waited", "status", "submitted_at",
     )  # fmt: skip
@@ -333,7 +333,7 @@ class ApplicationAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class MemberAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class MemberAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     list_display = (
         "full_name", "email", "affiliation", "status", "is_staff", "affiliation_review_pending",
         "approved_at",

@@ -18,7 +18,7 @@ from .models import Episode, EpisodeStatus, Follow, Guest, Programme
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(SafeAdminMixin, admin.ModelAdmin):
     form = ProgrammeAdminForm
     list_display = (
         "name",

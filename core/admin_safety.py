@@ -1,17 +1,19 @@
 """Guards for the Django admin against tampered input (never a 500).
 
-Three places in Django's admin still raise on hostile values, so every ModelAdmin of ours
-that uses them mixes in `SafeAdminMixin`:
+Four places in Django's admin still raise on hostile values, so every ModelAdmin of ours
+mixes in `SafeAdminMixin` (tests/core/test_admin_safety.py checks it):
 
 - the date hierarchy (`?created_at__year=99999999999999999999`): `datetime(int(year))`
   raises OverflowError, which Django does not turn into "incorrect lookup";
 - the autocomplete widget re-renders a submitted value by looking it up
   (`local_government=abc` raised ValueError);
-- the raw-id widget does the same and lets an integer overflow through.
+- the raw-id widget does the same and lets an integer overflow through;
+- bulk actions look the posted ids up as they are (`_selected_action=abc` raised).
 """
 
 from __future__ import annotations
 
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
@@ -54,6 +56,17 @@ class SafeForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
 
 class SafeAdminMixin:
     """Mix into a ModelAdmin: hostile lookups give "incorrect parameters" or a form error."""
+
+    def response_action(self, request, queryset):
+        # Bulk actions filter pk__in the posted ids: "abc" raised ValueError. Drop ids
+        # that are not ids of this model (none left: Django's "no items selected").
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        valid = [v for v in selected if lookup_value_ok(self.model._meta.pk, v)]
+        if valid != selected:
+            post = request.POST.copy()
+            post.setlist(ACTION_CHECKBOX_NAME, valid)
+            request.POST = post
+        return super().response_action(request, queryset)
 
     def get_changelist(self, request, **kwargs):
         return SafeChangeList

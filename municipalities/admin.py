@@ -6,7 +6,7 @@ from .models import LocalGovernment, Prefecture
 
 
 @admin.register(Prefecture)
-class PrefectureAdmin(admin.ModelAdmin):
+class PrefectureAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("name", "code")
 

@@ -17,7 +17,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "order")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [SectionInline]
@@ -38,7 +38,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("name", "department", "type", "join_policy", "status")
     list_filter = ("department", "type", "join_policy", "status")
     search_fields = ("name", "slug", "description")
@@ -47,7 +47,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SectionMembership)
-class SectionMembershipAdmin(admin.ModelAdmin):
+class SectionMembershipAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("section", "user", "role", "joined_at")
     list_filter = ("role", "section__department")
     search_fields = ("section__name", "user__email", "user__full_name")

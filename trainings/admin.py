@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core.admin_safety import SafeAdminMixin
 from events.models import Event, Registration
 from events.services import RegistrationError
 
@@ -119,7 +120,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(SafeAdminMixin, admin.ModelAdmin):
     form = TrainingAdminForm
     list_display = ("title", "starts_at", "audience", "is_orientation", "registrants_link")
     list_filter = ("is_orientation", "audience", "archive_access")

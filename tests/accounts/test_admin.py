@@ -154,7 +154,7 @@ def test_outbox_is_visible_to_staff(staff_client):
     assert "x@y.lg.jp" in html
 
 
-@pytest.mark.parametrize("object_id", ["abc", "1.5", "%00", "99999999999999999999"])
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "99999999999999999999"])
 @pytest.mark.parametrize("route", ["accounts/application/{}/approve/", "accounts/user/{}/suspend/"])
 def test_single_object_actions_answer_404_to_a_tampered_id(staff_client, object_id, route):
     # get_object_or_404(pk="abc") raised ValueError (500); the admin's get_object does not.
