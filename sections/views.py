@@ -153,6 +153,7 @@ def _manage_redirect(request, section: Section, *, error: str = "", ok: str = ""
 @require_POST
 def request_decide(request, slug: str, request_id: int):
     section = selectors.section_get(slug=slug)
+    _require_manager(request, section)
     join_req = section.join_requests.filter(pk=request_id).first()
     if join_req is None:
         raise Http404
@@ -178,6 +179,7 @@ def _target_member(section: Section, user_id: int) -> SectionMembership:
 @require_POST
 def member_remove(request, slug: str, user_id: int):
     section = selectors.section_get(slug=slug)
+    _require_manager(request, section)
     target = _target_member(section, user_id)
     try:
         services.member_remove(section_id=section.pk, actor=request.user, user_id=target.user_id)
@@ -190,6 +192,7 @@ def member_remove(request, slug: str, user_id: int):
 @require_POST
 def member_role(request, slug: str, user_id: int):
     section = selectors.section_get(slug=slug)
+    _require_manager(request, section)
     target = _target_member(section, user_id)
     try:
         services.member_set_role(
@@ -207,6 +210,7 @@ def member_role(request, slug: str, user_id: int):
 @require_POST
 def member_handover(request, slug: str, user_id: int):
     section = selectors.section_get(slug=slug)
+    _require_manager(request, section)
     target = _target_member(section, user_id)
     try:
         services.headship_hand_over(
@@ -221,6 +225,7 @@ def member_handover(request, slug: str, user_id: int):
 @require_POST
 def invite(request, slug: str):
     section = selectors.section_get(slug=slug)
+    _require_manager(request, section)
     email = request.POST.get("email", "").strip().lower()
     user = get_user_model().objects.filter(email__iexact=email).first() if email else None
     if user is None or not user.is_member:
@@ -238,9 +243,11 @@ def invite(request, slug: str):
 
 
 def _require_manager(request, section: Section) -> None:
+    """Management pages and actions do not exist for anyone but heads, deputies and staff
+    (404, as for a tampered id; the services check again)."""
     membership = selectors.membership_of(section=section, user=request.user)
     if not selectors.can_manage(membership=membership, user=request.user):
-        raise Http404  # not a head: the management pages do not exist for you
+        raise Http404("このページは課長・課長補佐だけが使えます。")
 
 
 def _form_response(request, template_context: dict, status: int):

@@ -150,3 +150,26 @@ def test_an_overflowing_member_id_is_404_not_500(client, section, head, action):
     url = reverse(f"sections:{action}", args=[section.slug, 99999999999999999999])
     response = client.post(url, {"role": "member"})
     assert response.status_code == 404
+
+
+def test_management_actions_are_404_for_a_member_who_is_not_a_head(client, section):
+    # They answered 302 with an error message, so a plain member could tell which of the
+    # section's people exist; the docs and the rule say 404.
+    SectionMembershipFactory(section=section, role="head")
+    plain = SectionMembershipFactory(section=section, role="member").user
+    other = SectionMembershipFactory(section=section, role="member").user
+    join_request = JoinRequest.objects.create(section=section, user=MemberFactory())
+    client.force_login(plain)
+    posts = [
+        (reverse("sections:request_decide", args=[section.slug, join_request.pk]),
+         {"decision": "accept"}),
+        (reverse("sections:member_remove", args=[section.slug, other.pk]), {}),
+        (reverse("sections:member_role", args=[section.slug, other.pk]), {"role": "head"}),
+        (reverse("sections:member_handover", args=[section.slug, other.pk]), {}),
+        (reverse("sections:invite", args=[section.slug]), {"email": other.email}),
+    ]  # fmt: skip
+    for url, data in posts:
+        assert client.post(url, data).status_code == 404, url
+    join_request.refresh_from_db()
+    assert join_request.status == JoinRequest.Status.PENDING
+    assert SectionMembership.objects.get(section=section, user=other).role == "member"
