@@ -257,6 +257,7 @@ class World:
     users: dict = field(default_factory=dict)
     real: dict = field(default_factory=dict)  # (route, param) -> [real values]
     admin_ids: dict = field(default_factory=dict)  # "app/model" -> a real pk
+    tampered: list = field(default_factory=list)  # (method, url, data): 403/404 for member
 
 
 def _material(training) -> Material:
@@ -385,6 +386,29 @@ def build_world(tmp_path) -> World:
     r["admin/trainings/training/<int:pk>/registrants/", "pk"] = [training.pk]
     r["admin/trainings/training/<int:pk>/registrants.csv", "pk"] = [training.pk]
 
+    # What the member (head of A, not in B) must not reach: B's management, B's objects
+    # through A's slug, another member's personal link, an applicant's profile, the
+    # orientation's pages for a training, materials without a registration. (B's meetings
+    # themselves are visible to every member, and an outsider's RSVP gets a message:
+    # docs/architecture.md, tests/sections/test_views.py.)
+    w.tampered = [
+        ("POST", f"/sections/{sb}/requests/{req_b.pk}/", {"decision": "accept"}),
+        ("POST", f"/sections/{sa}/requests/{req_b.pk}/", {"decision": "accept"}),
+        ("POST", f"/sections/{sb}/members/{other.pk}/remove/", {}),
+        ("POST", f"/sections/{sb}/members/{other.pk}/role/", {"role": "member"}),
+        ("POST", f"/sections/{sb}/members/{other.pk}/handover/", {}),
+        ("POST", f"/sections/{sa}/members/{other.pk}/remove/", {}),
+        ("POST", f"/sections/{sb}/invite/", {"email": member_b.email}),
+        ("GET", f"/sections/{sb}/meetings/new/", None),
+        ("GET", f"/sections/{sb}/meetings/{meeting_b.pk}/edit/", None),
+        ("POST", f"/sections/{sb}/meetings/{meeting_b.pk}/cancel/", {}),
+        ("GET", f"/sections/{sa}/meetings/{meeting_b.pk}/", None),
+        ("GET", f"/events/go/{reg_b.token}/", None),
+        ("GET", f"/members/{applicant.pk}/", None),
+        ("POST", f"/orientation/{training.pk}/apply/", {}),
+        ("GET", f"/trainings/{orientation.pk}/materials/{material.pk}/", None),
+        ("GET", f"/trainings/{training.pk}/materials/{material.pk}/", None),
+    ]
     for model_admin in admin.site._registry.values():
         opts = model_admin.model._meta
         obj = model_admin.get_queryset(_StaffRequest(staff)).order_by("pk").first()
@@ -617,3 +641,20 @@ def sweep_route(sweep: Sweep, route: str, urls: list[str], role: str) -> None:
             sweep.send("POST", real, body)
             if htmx and (body in specials or "\x00" not in body.values()):
                 sweep.send("POST", real, body, htmx=True)
+
+
+def test_other_members_objects_are_403_or_404(tmp_path, settings):
+    """The member heads section A: section B's management, B's objects through A's slug,
+    another member's personal link and the like must not exist for them."""
+    settings.MEDIA_ROOT = tmp_path
+    w = build_world(tmp_path)
+    client = Client()
+    client.force_login(w.users["member"])
+    sweep = Sweep(client)
+    wrong = []
+    for method, url, data in w.tampered:
+        response = sweep.send(method, url, data)
+        if response is not None and response.status_code not in (403, 404):
+            wrong.append(f"{method} {url}: {response.status_code}")
+    assert sweep.failures == []
+    assert wrong == []
