@@ -500,14 +500,18 @@ ADMIN_FILTER_RE = re.compile(r'href="\?([^"#]+)"')
 
 
 def admin_queries(html: str) -> list[str]:
-    """For a changelist: each parameter its own links use (filters, date hierarchy, sort,
-    search) with an overflowing integer, and all of them at once with garbage and NUL."""
-    names = {"q", "o", "p", "all"}
+    """For a changelist: each parameter its own links use with a number in it (filters by
+    id, the date hierarchy, sort, page) with an overflowing integer, and all of them at
+    once with garbage and NUL."""
+    names, numeric = {"q", "o", "p", "all"}, {"o", "p"}
     for query in ADMIN_FILTER_RE.findall(html):
         for part in query.replace("&amp;", "&").split("&"):
-            names.add(part.split("=")[0])
+            name, _, value = part.partition("=")
+            names.add(name)
+            if value.replace("-", "").replace(".", "").isdigit():
+                numeric.add(name)
     names.discard("")
-    queries = [f"{n}={HUGE}" for n in sorted(names)]
+    queries = [f"{n}={HUGE}" for n in sorted(numeric)]
     queries += ["&".join(f"{n}={v}" for n in sorted(names)) for v in ("abc", NUL, LONG)]
     return ["?" + q for q in queries]
 
@@ -606,15 +610,19 @@ def sweep_route(sweep: Sweep, route: str, urls: list[str], role: str) -> None:
     htmx = route in HTMX_ROUTES
     # 1. Every path variant: GET and an empty POST (htmx too for the real path).
     admin_form = route.startswith("admin/") and route.endswith(("add/", "change/"))
+    first_get = first_post = None
     for index, url in enumerate(urls):
         for kind in (False, True) if htmx and index == 0 else (False,):
-            sweep.send("GET", url, htmx=kind)
+            got = sweep.send("GET", url, htmx=kind)
+            posted = None
             if not (admin_form and index):  # Django's own form views: tampered ids GET only
-                sweep.send("POST", url, htmx=kind)
+                posted = sweep.send("POST", url, htmx=kind)
+            if index == 0 and not kind:
+                first_get, first_post = got, posted
     real = urls[0]
     # 2. Query strings on the real path, when it answers GET (staff: the member sweep
     # already covers the member pages' query strings; admin forms read none).
-    first = sweep.send("GET", real)
+    first = first_get
     if first is not None and first.status_code != 405 and role != "staff":
         if changelist:
             queries = admin_queries(first.content.decode()) if first.status_code == 200 else []
@@ -628,7 +636,7 @@ def sweep_route(sweep: Sweep, route: str, urls: list[str], role: str) -> None:
                 sweep.send("GET", real + query, htmx=True)
     # 3. Hostile bodies on the real path, when it answers POST (a changelist's POST is
     # its bulk actions: the specials cover ours).
-    first = sweep.send("POST", real)
+    first = first_post
     if first is not None and first.status_code != 405:
         specials = [dict(b) for b in SPECIALS.get(route, ())]
         if changelist:
