@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -91,7 +91,8 @@ def heads(*, section: Section) -> list[SectionMembership]:
     return list(
         SectionMembership.objects.filter(section=section, role__in=(Role.HEAD, Role.DEPUTY))
         .select_related("user", "user__local_government__prefecture")
-        .order_by("role", "joined_at")
+        # 課長 before 課長補佐 (the role codes sort the other way round).
+        .order_by(Case(When(role=Role.HEAD, then=0), default=1), "joined_at")
     )
 
 

@@ -47,3 +47,14 @@ def test_membership_rows_cannot_be_edited_or_deleted_directly(staff_client):
     assert change.status_code in (200, 302, 403)
     m.refresh_from_db()
     assert m.role == Role.HEAD
+
+
+def test_heads_list_the_head_before_the_deputy():
+    from sections.selectors import heads
+
+    section = SectionFactory()
+    deputy = SectionMembership.objects.create(
+        section=section, user=MemberFactory(), role=Role.DEPUTY
+    )
+    head = SectionMembership.objects.create(section=section, user=MemberFactory(), role=Role.HEAD)
+    assert [m.pk for m in heads(section=section)] == [head.pk, deputy.pk]
