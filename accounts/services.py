@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ServiceError
 from outbox.services import mail_enqueue
 
 from .models import AffiliationRecord, AffiliationType, StatusChange, TrustedDomain, User
@@ -39,7 +40,7 @@ AFFILIATION_FIELDS = (
 )
 
 
-class TransitionError(Exception):
+class TransitionError(ServiceError):
     """A state change that is not allowed from the current state. The message is Japanese
     and safe to show."""
 

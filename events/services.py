@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import ServiceError
 from outbox.services import mail_enqueue
 
 from .formatting import format_jst, format_jst_range
@@ -26,13 +27,8 @@ logger = logging.getLogger(__name__)
 S = Registration.Status
 
 
-class RegistrationError(Exception):
-    """A rule said no. `message` is shown to the member; nothing was changed."""
-
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class RegistrationError(ServiceError):
+    """A registration rule said no. `message` is shown to the member; nothing changed."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ServiceError
 from events import services as event_services
 from outbox.services import mail_enqueue
 
@@ -22,11 +23,8 @@ from .owner import KIND
 Role = SectionMembership.Role
 
 
-class SectionError(Exception):
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class SectionError(ServiceError):
+    """A section rule said no (membership, headship, meetings)."""
 
 
 def _lock_section(section_id: int) -> Section:
