@@ -60,7 +60,6 @@ def _detail_context(request, training: Training, form: ApplyForm | None = None) 
         "archive_open": selectors.may_watch_archive(
             training=training, user=user, registration=registration
         ),
-        "eligibility": selectors.eligibility_problem(training, user),
     }
 
 
@@ -143,7 +142,7 @@ def orientation(request):
     return render(request, "trainings/orientation.html", {"items": items})
 
 
-def _orientation_only(request, pk: int) -> None:
+def _orientation_only(pk: int) -> None:
     if not Training.objects.filter(pk=pk, is_orientation=True).exists():
         raise Http404("説明会が見つかりません。")
 
@@ -151,7 +150,7 @@ def _orientation_only(request, pk: int) -> None:
 @applicant
 @require_POST
 def orientation_apply(request, pk: int):
-    _orientation_only(request, pk)
+    _orientation_only(pk)
     response = _apply(request, pk)
     return redirect("orientation") if response.status_code != 302 else response
 
@@ -159,6 +158,6 @@ def orientation_apply(request, pk: int):
 @applicant
 @require_POST
 def orientation_cancel(request, pk: int):
-    _orientation_only(request, pk)
+    _orientation_only(pk)
     response = _cancel(request, pk)
     return redirect("orientation") if response.status_code != 302 else response
