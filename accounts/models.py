@@ -106,7 +106,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """How the site names a person: their name, or their address before they gave one."""
         return self.full_name or self.email
+
+    @property
+    def can_edit_application(self) -> bool:
+        """The applicant may edit (and submit) the application in these states."""
+        return self.status in APPLICATION_EDITABLE_STATES
 
     @property
     def is_member(self) -> bool:
@@ -125,7 +135,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name or self.email
+        return self.display_name
+
+
+# Before a decision (申請前, 審査中, 差し戻し) the applicant may still edit the application.
+APPLICATION_EDITABLE_STATES = frozenset(
+    {User.Status.DRAFT, User.Status.SUBMITTED, User.Status.NEEDS_INFO}
+)
+# Under review: submitted and waiting, or returned for more information.
+UNDER_REVIEW_STATES = frozenset({User.Status.SUBMITTED, User.Status.NEEDS_INFO})
 
 
 class StatusChange(models.Model):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core import plugins
 from municipalities.models import LocalGovernment
 
 from .models import StatusChange, User
@@ -35,22 +35,16 @@ def local_government_options(*, prefecture: str = "", q: str = "") -> QuerySet[L
     return qs.order_by("prefecture_id", "code")
 
 
-def _section_membership_model():
-    """The sections app's membership model, when it exists (the directory filters by it)."""
-    try:
-        return apps.get_model("sections", "SectionMembership")
-    except LookupError:
-        return None
-
-
 def directory_search(
     *,
     q: str = "",
     prefecture: str = "",
     local_government: str = "",
     job_type: str = "",
-    section: str = "",
+    extra: dict[str, str] | None = None,
 ) -> QuerySet[User]:
+    """Active members matching the search; `extra` holds the values of the filters other
+    apps registered (`core.plugins.MemberFilter`, e.g. sections' 課)."""
     qs = active_members().select_related("local_government__prefecture")
     if q:
         kana = _kana(q)
@@ -72,14 +66,10 @@ def directory_search(
         )
     if job_type:
         qs = qs.filter(job_type=job_type)
-    if section:
-        membership = _section_membership_model()
-        if membership is not None:
-            qs = qs.filter(
-                pk__in=membership.objects.filter(
-                    Q(section__name__icontains=section) | Q(section__slug=section)
-                ).values("user")
-            )
+    for member_filter in plugins.member_filters():
+        value = (extra or {}).get(member_filter.name, "")
+        if value:
+            qs = member_filter.apply(qs, value)
     return qs.order_by("full_name_kana", "pk")
 
 
@@ -94,13 +84,6 @@ def member_profile(*, pk: int) -> User:
     return get_object_or_404(active_members().select_related("local_government__prefecture"), pk=pk)
 
 
-def member_sections(user: User) -> list:
-    membership = _section_membership_model()
-    if membership is None:
-        return []
-    return [
-        m.section
-        for m in membership.objects.filter(user=user)
-        .select_related("section")
-        .order_by("section__name")
-    ]
+def profile_facts(person: User) -> list[tuple[str, list[str]]]:
+    """(label, values) lines other apps add to a profile (`core.plugins.ProfileFact`)."""
+    return [(fact.label, fact.values(person)) for fact in plugins.profile_facts()]

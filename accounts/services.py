@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import plugins
 from core.errors import ServiceError
 from outbox.services import mail_enqueue
 
@@ -94,7 +95,7 @@ def _mail(user: User, template: str, **context: Any) -> None:
         to=user.email,
         recipient=user,
         template=template,
-        context={"name": user.full_name or user.email, **context},
+        context={"name": user.display_name, **context},
     )
 
 
@@ -163,7 +164,7 @@ def application_save(*, user: User, data: dict[str, Any]) -> User:
     """Save the applicant's answers and submit (draft/needs-info → submitted). While the
     application waits (submitted), the applicant may edit it without changing state."""
     locked = _lock(user.pk)
-    if locked.status not in {S.DRAFT, S.NEEDS_INFO, S.SUBMITTED}:
+    if not locked.can_edit_application:
         raise TransitionError("この申請は現在編集できません。")
     for field, value in data.items():
         setattr(locked, field, value)
@@ -286,6 +287,9 @@ def member_suspend(*, user_id: int, actor: User, reason: str, message: str = "")
         template="vetting_suspended",
         missing="利用停止の理由を選んでください。",
     )
+    # Seats at future meetings and trainings go back (the waitlists move); reinstating
+    # does not restore them: the member registers again.
+    _access_lost(user, reason="suspended")
     _after_commit_membership_changed()
     return user
 
@@ -318,7 +322,7 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
 
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    _cancel_future_registrations(user)
+    _access_lost(user, reason="withdrawn")
     user.email = f"withdrawn-{user.pk}@withdrawn.invalid"
     user.full_name = WITHDRAWN_NAME
     user.full_name_kana = ""
@@ -338,13 +342,11 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
     return user
 
 
-def _cancel_future_registrations(user: User) -> int:
-    """Cancel the member's future RSVPs and applications, whichever apps hold them."""
-    try:
-        from events.services import registrations_cancel_for_user
-    except ImportError:
-        return 0
-    return registrations_cancel_for_user(user=user)
+def _access_lost(user: User, *, reason: str) -> None:
+    """Tell every app that this member lost access (seats given back, reminders
+    stopped), inside this transaction (`core.plugins.AccessHook`)."""
+    for hook in plugins.access_hooks():
+        hook.on_access_lost(user=user, reason=reason)
 
 
 # --- profile -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from core import plugins
 from core.access import ALLAUTH, applicant, member
 
 from . import selectors, services
@@ -18,9 +19,6 @@ from .forms import (
     WithdrawForm,
     initial_from_user,
 )
-from .models import User
-
-EDITABLE = {User.Status.DRAFT, User.Status.NEEDS_INFO, User.Status.SUBMITTED}
 
 
 def _person_form_context(form) -> dict:
@@ -41,7 +39,7 @@ def application_status(request):
         {
             "user_obj": user,
             "history": selectors.status_history(user),
-            "editable": user.status in EDITABLE,
+            "editable": user.can_edit_application,
         },
     )
 
@@ -50,7 +48,7 @@ def application_status(request):
 @require_http_methods(["GET", "POST"])
 def application_edit(request):
     user = request.user
-    if user.status not in EDITABLE:
+    if not user.can_edit_application:
         messages.info(request, f"申請は「{user.get_status_display()}」のため編集できません。")
         return redirect("application_status")
     if request.method == "POST":
@@ -99,7 +97,7 @@ def directory(request):
         prefecture=filters["prefecture"].code if filters.get("prefecture") else "",
         local_government=filters.get("local_government", ""),
         job_type=filters.get("job_type", ""),
-        section=filters.get("section", ""),
+        extra={f.name: filters.get(f.name, "") for f in plugins.member_filters()},
     )
     page = Paginator(people, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -115,7 +113,7 @@ def profile(request, pk: int):
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "sections": selectors.member_sections(person)},
+        {"person": person, "facts": selectors.profile_facts(person)},
     )
 
 

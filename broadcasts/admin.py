@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -81,8 +80,8 @@ class ProgrammeAdmin(SafeAdminMixin, admin.ModelAdmin):
             try:
                 for programme in programmes:
                     total += services.episodes_generate(programme=programme, start=start, end=end)
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except services.BroadcastError as exc:
+                form.add_error(None, exc.message)
             else:
                 self.message_user(
                     request,

@@ -6,11 +6,19 @@ class BroadcastsConfig(AppConfig):
     verbose_name = "庁内放送"
 
     def ready(self) -> None:
-        # Followed episodes appear in the member's private calendar feed (events app).
-        try:
-            from events.registry import register_feed_provider
-        except ImportError:  # events not installed: nothing to plug into
-            return
+        from core import plugins
+        from events.registry import register_feed_provider
+
+        from . import demo
         from .calendar import episodes_feed_provider
 
+        # Followed episodes appear in the member's private calendar feed (events app).
         register_feed_provider("broadcasts", episodes_feed_provider)
+        plugins.register_nav(plugins.NavItem("broadcasts:tonight", "庁内放送", order=20))
+        # The panel's inclusion tag ({% tonight_panel %}) loads its own data.
+        plugins.register_home_panel(
+            plugins.HomePanel(
+                "broadcasts", "broadcasts/_home_panel.html", lambda request: {}, order=30
+            )
+        )
+        plugins.register_demo(plugins.DemoSeeder("broadcasts", demo.seed, order=30))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.utils import timezone
 
+from core.jst import JST
+
 from .models import Episode
 from .selectors import followed_episodes_for
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 # The feed shows followed episodes from this long ago to this far ahead.
 FEED_PAST = dt.timedelta(days=30)
 FEED_AHEAD = dt.timedelta(days=90)
@@ -24,8 +24,8 @@ def episode_component(episode: Episode) -> icalendar.Event:
     component = icalendar.Event()
     component.add("uid", f"broadcast-episode-{episode.pk}@yokoito")
     component.add("dtstamp", timezone.now())
-    component.add("dtstart", episode.starts_at.astimezone(TOKYO))
-    component.add("dtend", episode.ends_at.astimezone(TOKYO))
+    component.add("dtstart", episode.starts_at.astimezone(JST))
+    component.add("dtend", episode.ends_at.astimezone(JST))
     component.add("summary", f"【庁内放送】{episode.programme.name}：{episode.display_title}")
     component.add("location", "オンライン（横糸の庁内放送ページ）")
     component.add("url", url)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from .models import Episode, Follow, Guest, Programme
@@ -22,8 +23,11 @@ def _episodes() -> QuerySet[Episode]:
 
 
 def episode_get(*, pk: int) -> Episode:
-    """One episode with its programme and guests (raises Episode.DoesNotExist)."""
-    return _episodes().get(pk=pk)
+    """One episode with its programme and guests; 404 for a tampered id."""
+    episode = _episodes().filter(pk=pk).first()
+    if episode is None:
+        raise Http404("放送回が見つかりません。")
+    return episode
 
 
 def episodes_aired_count(*, now: dt.datetime | None = None) -> int:
@@ -95,7 +99,11 @@ def programmes_with_follows(*, user: User) -> list[tuple[Programme, Follow | Non
 
 
 def programme_get(*, slug: str) -> Programme:
-    return Programme.objects.get(slug=slug)
+    """A programme by its slug; 404 when there is none."""
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        raise Http404("番組が見つかりません。")
+    return programme
 
 
 def programme_upcoming(*, programme: Programme, limit: int = 7) -> list[Episode]:

@@ -8,12 +8,12 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.selectors import active_members
+from core.errors import ServiceError
 from outbox.services import mail_enqueue
 
 from .models import Episode, Follow, Notice, Programme, default_duration
@@ -27,6 +27,10 @@ MAX_GENERATE_DAYS = 366
 # A reminder is never sent earlier than this before an episode (the form's upper bound).
 MAX_REMINDER_MINUTES = 1440
 DIGEST_WINDOW = dt.timedelta(hours=24)
+
+
+class BroadcastError(ServiceError):
+    """A broadcast rule said no; nothing changed."""
 
 
 def _tz() -> dt.tzinfo:
@@ -45,13 +49,13 @@ def episodes_generate(*, programme: Programme, start: dt.date, end: dt.date) -> 
     Idempotent: dates that already have an episode are left alone. Returns how many were
     created. The programme row is locked so two staff generating at once cannot race."""
     if start > end:
-        raise ValidationError("終了日は開始日以降にしてください。")
+        raise BroadcastError("終了日は開始日以降にしてください。")
     if (end - start).days + 1 > MAX_GENERATE_DAYS:
-        raise ValidationError(f"一度に生成できるのは {MAX_GENERATE_DAYS} 日分までです。")
+        raise BroadcastError(f"一度に生成できるのは {MAX_GENERATE_DAYS} 日分までです。")
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     weekdays = {int(d) for d in programme.weekdays or []}
     if not weekdays:
-        raise ValidationError("番組の放送曜日が設定されていません。")
+        raise BroadcastError("番組の放送曜日が設定されていません。")
     existing = set(
         Episode.objects.filter(programme=programme, air_date__range=(start, end)).values_list(
             "air_date", flat=True
@@ -86,9 +90,9 @@ def follow_set(
 ) -> Follow:
     """Follow a programme, or change how an existing follow notifies."""
     if mode not in Follow.Mode.values:
-        raise ValidationError("通知方法が正しくありません。")
+        raise BroadcastError("通知方法が正しくありません。")
     if not 5 <= remind_minutes_before <= MAX_REMINDER_MINUTES:
-        raise ValidationError("リマインダーは 5〜1440 分前の間で指定してください。")
+        raise BroadcastError("リマインダーは 5〜1440 分前の間で指定してください。")
     defaults = {"mode": mode, "remind_minutes_before": remind_minutes_before}
     if digest_time is not None:
         defaults["digest_time"] = digest_time
@@ -193,7 +197,7 @@ def _episode_reminders_send(*, episode_id: int, now: dt.datetime) -> int:
             mail_enqueue(
                 to=user.email,
                 template="broadcasts_reminder",
-                context={**context, "name": user.full_name or user.email},
+                context={**context, "name": user.display_name},
                 recipient=user,
                 dedupe_key=f"broadcasts:reminder:{episode.pk}:{user.pk}",
             )
@@ -261,7 +265,7 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
                 to=user.email,
                 template="broadcasts_digest",
                 context={
-                    "name": user.full_name or user.email,
+                    "name": user.display_name,
                     "date": local.strftime("%Y年%m月%d日"),
                     "episodes": mine,
                 },

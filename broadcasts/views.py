@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,14 +16,11 @@ from core.redirects import safe_next
 
 from . import selectors, services
 from .forms import ArchiveSearchForm, FollowForm, WeekForm
-from .models import Episode, Programme
+from .models import Programme
 
 
 def _programme_or_404(slug: str) -> Programme:
-    try:
-        return selectors.programme_get(slug=slug)
-    except Programme.DoesNotExist as exc:
-        raise Http404("番組が見つかりません。") from exc
+    return selectors.programme_get(slug=slug)
 
 
 @member
@@ -107,10 +104,7 @@ def archive(request: HttpRequest) -> HttpResponse:
 
 @member
 def episode(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = selectors.episode_get(pk=pk)
-    except Episode.DoesNotExist as exc:
-        raise Http404("放送回が見つかりません。") from exc
+    item = selectors.episode_get(pk=pk)
     follow = selectors.follows_by_programme(user=request.user).get(item.programme_id)
     return render(
         request,
@@ -181,13 +175,19 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
                 return _follow_box(request, item, existing, status=422, form=form)
             return _programme_page(request, item, existing, form, status=422)
         data = form.cleaned_data
-        new = services.follow_set(
-            user=request.user,
-            programme=item,
-            mode=data["mode"],
-            remind_minutes_before=data["remind_minutes_before"],
-            digest_time=data["digest_time"],
-        )
+        try:
+            new = services.follow_set(
+                user=request.user,
+                programme=item,
+                mode=data["mode"],
+                remind_minutes_before=data["remind_minutes_before"],
+                digest_time=data["digest_time"],
+            )
+        except services.BroadcastError as exc:
+            form.add_error(None, exc.message)
+            if request.htmx:
+                return _follow_box(request, item, existing, status=422, form=form)
+            return _programme_page(request, item, existing, form, status=422)
         note = "通知の設定を保存しました。"
     else:
         new = existing or services.follow_set(user=request.user, programme=item)

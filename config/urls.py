@@ -13,9 +13,8 @@ admin.site.site_title = "横糸 事務局"
 admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
-    path("", core_views.landing, name="landing"),
+    path("", include("portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
-    path("members/", core_views.home, name="home"),
     path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

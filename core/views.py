@@ -5,19 +5,11 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from municipalities.selectors import coverage_headline
-
-from .access import member, public
+from .access import public
 
 logger = logging.getLogger(__name__)
-
-
-@public
-def landing(request):
-    return render(request, "core/landing.html", {"headline": coverage_headline()})
 
 
 def _broker_status() -> str:
@@ -47,23 +39,3 @@ def healthz(request):
     code = 200 if status["database"] == "ok" else 503
     status["status"] = "ok" if code == 200 and status["broker"] == "ok" else "degraded"
     return JsonResponse(status, status=code)
-
-
-@member
-def home(request):
-    from events.selectors import registrations_upcoming
-    from sections.selectors import my_sections
-    from trainings.selectors import trainings_open_for
-
-    context = {
-        "home_panels": [
-            "sections/_home_my_sections.html",
-            "events/_home_upcoming.html",
-            "broadcasts/_home_panel.html",
-            "trainings/_home_open.html",
-        ],
-        "my_sections": my_sections(user=request.user),
-        "my_upcoming": registrations_upcoming(user=request.user, limit=8),
-        "open_trainings": trainings_open_for(user=request.user, limit=3),
-    }
-    return render(request, "core/home.html", context)

@@ -6,7 +6,22 @@ class EventsConfig(AppConfig):
     verbose_name = "イベント・参加登録"
 
     def ready(self) -> None:
+        from core import plugins
+
         from .registry import register_feed_provider
+        from .selectors import registrations_upcoming
+        from .services import registrations_release_for_user
         from .views import registrations_feed_provider
 
         register_feed_provider("events", registrations_feed_provider)
+        plugins.register_access_hook(
+            plugins.AccessHook("events", registrations_release_for_user, order=10)
+        )
+        plugins.register_home_panel(
+            plugins.HomePanel(
+                "events",
+                "events/_home_upcoming.html",
+                lambda request: {"my_upcoming": registrations_upcoming(user=request.user, limit=8)},
+                order=20,
+            )
+        )

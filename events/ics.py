@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.utils import timezone
 
+from core.jst import JST
+
 from .models import Event
 from .registry import owner_for
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 PRODID = "-//Yokoito//横糸//JA"
 
 
@@ -26,8 +26,8 @@ def event_component(event: Event) -> icalendar.Event:
     component = icalendar.Event()
     component.add("uid", event_uid(event))
     component.add("dtstamp", timezone.now())
-    component.add("dtstart", event.starts_at.astimezone(TOKYO))
-    component.add("dtend", event.ends_at.astimezone(TOKYO))
+    component.add("dtstart", event.starts_at.astimezone(JST))
+    component.add("dtend", event.ends_at.astimezone(JST))
     component.add("summary", event.title)
     component.add("sequence", event.sequence)
     component.add(

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import ServiceError
+from core.jst import format_jst, format_jst_range
 from outbox.services import mail_enqueue
 
-from .formatting import format_jst, format_jst_range
 from .ics import event_ics
 from .models import CalendarFeed, Event, Registration
 from .registry import owner_for
@@ -68,7 +68,7 @@ def _mail_context(event: Event, registration: Registration | None = None) -> dic
         **owner.context(event),
     }
     if registration is not None:
-        context["name"] = registration.user.full_name or registration.user.email
+        context["name"] = registration.user.display_name
         context["personal_link"] = personal_link(registration)
         context["is_going"] = registration.status == S.GOING
     return context
@@ -94,6 +94,16 @@ def _notify(registration: Registration, *, template: str, key: str, ics: bool = 
         dedupe_key=f"events:{template}:{registration.pk}:{key}",
         attachments=_ics_attachment(event) if ics else None,
     )
+
+
+def _notify_attendees(event: Event, *, template: str, key: str) -> None:
+    """Tell everyone going or waiting, once per (registration, template, key). Only
+    confirmed attendees get a calendar file; waiting members get the news."""
+    for registration in event.registrations.filter(
+        status__in=(S.GOING, S.WAITLISTED)
+    ).select_related("user"):
+        registration.event = event
+        _notify(registration, template=template, key=key, ics=registration.status == S.GOING)
 
 
 def _going_count(event: Event) -> int:
@@ -264,6 +274,9 @@ def registration_open_join_link(*, token: str, user, now: datetime | None = None
     now = now or timezone.now()
     registration = Registration.objects.select_related("event").get(token=token, user=user)
     event = registration.event
+    if not owner_for(event).can_view(event, user):
+        # No longer allowed to see the event (suspended, left, …): 404, and no click.
+        raise Registration.DoesNotExist
     if event.is_cancelled:
         return JoinLink(registration, "cancelled")
     if registration.status != S.GOING:
@@ -321,6 +334,8 @@ def _validate(event: Event) -> None:
         raise RegistrationError("終了日時は開始日時より後にしてください。", "times")
     if event.capacity is not None and event.capacity < 1:
         raise RegistrationError("定員は1以上にしてください。", "capacity")
+    if event.format == Event.Format.PLACE and not event.place.strip():
+        raise RegistrationError("会場で開く会には会場を入力してください。", "place")
 
 
 @transaction.atomic
@@ -359,30 +374,10 @@ def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) 
         event.sequence += 1
     event.save()
     if changed & NOTIFY_FIELDS:
-        for registration in event.registrations.filter(
-            status__in=(S.GOING, S.WAITLISTED)
-        ).select_related("user"):
-            registration.event = event
-            # Only confirmed attendees get a calendar file; waiting members get the news.
-            _notify(
-                registration,
-                template="events_changed",
-                key=str(event.sequence),
-                ics=registration.status == S.GOING,
-            )
+        _notify_attendees(event, template="events_changed", key=str(event.sequence))
     if changed & {"capacity", "rsvp_deadline", "starts_at"}:
         _promote_waitlist(event, now)
     return event
-
-
-def event_reschedule(
-    *, event_id: int, starts_at: datetime, ends_at: datetime, now: datetime | None = None
-) -> Event:
-    return event_update(event_id=event_id, starts_at=starts_at, ends_at=ends_at, now=now)
-
-
-def event_set_join_url(*, event_id: int, join_url: str) -> Event:
-    return event_update(event_id=event_id, join_url=join_url)
 
 
 @transaction.atomic
@@ -394,16 +389,7 @@ def event_cancel(*, event_id: int) -> Event:
     event.status = Event.Status.CANCELLED
     event.sequence += 1
     event.save(update_fields=["status", "sequence", "updated_at"])
-    for registration in event.registrations.filter(
-        status__in=(S.GOING, S.WAITLISTED)
-    ).select_related("user"):
-        registration.event = event
-        _notify(
-            registration,
-            template="events_cancelled",
-            key="cancelled",
-            ics=registration.status == S.GOING,
-        )
+    _notify_attendees(event, template="events_cancelled", key="cancelled")
     return event
 
 
@@ -501,10 +487,10 @@ def calendar_feed_regenerate(*, user) -> CalendarFeed:
 # --- Withdrawal ---------------------------------------------------------------------------
 
 
-def registrations_cancel_for_user(*, user, now: datetime | None = None) -> int:
-    """退庁: cancel every registration of this member for an event that has not started
-    (each through registration_cancel, so freed seats promote the waitlist). Returns how
-    many were cancelled."""
+def registrations_release_for_user(*, user, reason: str = "", now: datetime | None = None) -> int:
+    """The member lost access (利用停止, 退庁, …): cancel every registration of theirs for an
+    event that has not started (each through registration_cancel, so freed seats promote
+    the waitlist, and no reminder goes out). Returns how many were cancelled."""
     now = now or timezone.now()
     event_ids = list(
         Registration.objects.filter(

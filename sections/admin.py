@@ -4,6 +4,7 @@ admin go through the services where a rule applies (headship, cancellation)."""
 from django.contrib import admin, messages
 
 from core.admin_safety import SafeAdminMixin
+from core.errors import ServiceError
 
 from . import services
 from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
@@ -67,7 +68,7 @@ class SectionMembershipAdmin(SafeAdminMixin, admin.ModelAdmin):
             try:
                 call(membership)
                 done += 1
-            except services.SectionError as exc:
+            except ServiceError as exc:
                 messages.error(request, f"{membership}: {exc.message}")
         if done:
             messages.success(request, f"{done} 件を更新しました。")

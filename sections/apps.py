@@ -6,8 +6,25 @@ class SectionsConfig(AppConfig):
     verbose_name = "部・課"
 
     def ready(self) -> None:
+        from core import plugins
         from events.registry import register_owner
 
+        from . import demo
         from .owner import SectionMeetingOwner
+        from .selectors import members_filter_by_section, my_sections, section_names_of
 
         register_owner(SectionMeetingOwner())
+        plugins.register_nav(plugins.NavItem("sections:directory", "部・課", order=10))
+        plugins.register_home_panel(
+            plugins.HomePanel(
+                "sections",
+                "sections/_home_my_sections.html",
+                lambda request: {"my_sections": my_sections(user=request.user)},
+                order=10,
+            )
+        )
+        plugins.register_demo(plugins.DemoSeeder("sections", demo.seed, order=20))
+        plugins.register_member_filter(plugins.MemberFilter("section", members_filter_by_section))
+        plugins.register_profile_fact(
+            plugins.ProfileFact("sections", "参加している課", section_names_of, order=10)
+        )

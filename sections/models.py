@@ -96,10 +96,6 @@ class SectionMembership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.section} ({self.get_role_display()})"
 
-    @property
-    def can_manage(self) -> bool:
-        return self.role in (self.Role.HEAD, self.Role.DEPUTY)
-
 
 class JoinRequest(models.Model):
     class Status(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from events.models import Event, Registration
 
+from . import rules
 from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
 
 Role = SectionMembership.Role
@@ -84,12 +85,12 @@ def can_see_members(*, section: Section, membership: SectionMembership | None, u
 
 
 def can_manage(*, membership: SectionMembership | None, user) -> bool:
-    return user.is_staff or (membership is not None and membership.can_manage)
+    return rules.is_manager(user=user, membership=membership)
 
 
 def heads(*, section: Section) -> list[SectionMembership]:
     return list(
-        SectionMembership.objects.filter(section=section, role__in=(Role.HEAD, Role.DEPUTY))
+        SectionMembership.objects.filter(section=section, role__in=rules.MANAGER_ROLES)
         .select_related("user", "user__local_government__prefecture")
         # 課長 before 課長補佐 (the role codes sort the other way round).
         .order_by(Case(When(role=Role.HEAD, then=0), default=1), "joined_at")
@@ -165,6 +166,25 @@ def meeting_get(*, slug: str, meeting_id: int) -> Meeting:
     if meeting is None:
         raise Http404("情報交換会が見つかりません。")
     return meeting
+
+
+def members_filter_by_section(queryset: QuerySet, value: str) -> QuerySet:
+    """The member directory's 課 filter: members of a section whose name contains the
+    value (or whose slug is it)."""
+    return queryset.filter(
+        pk__in=SectionMembership.objects.filter(
+            Q(section__name__icontains=value) | Q(section__slug=value)
+        ).values("user")
+    )
+
+
+def section_names_of(user) -> list[str]:
+    """The names of the sections a member belongs to (their profile shows them)."""
+    return list(
+        SectionMembership.objects.filter(user=user)
+        .order_by("section__name")
+        .values_list("section__name", flat=True)
+    )
 
 
 def my_sections(*, user) -> list[SectionMembership]:

@@ -17,6 +17,7 @@ from core.errors import ServiceError
 from events import services as event_services
 from outbox.services import mail_enqueue
 
+from . import rules
 from .models import Invitation, JoinRequest, Meeting, Section, SectionMembership
 from .owner import KIND
 
@@ -38,7 +39,7 @@ def _membership(section: Section, user) -> SectionMembership | None:
 def _require_manager(section: Section, actor) -> SectionMembership | None:
     """Heads and deputies manage a section; staff may too."""
     membership = _membership(section, actor)
-    if actor.is_staff or (membership is not None and membership.can_manage):
+    if rules.is_manager(user=actor, membership=membership):
         return membership
     raise SectionError("この操作は課長・課長補佐だけができます。", "forbidden")
 
@@ -54,7 +55,7 @@ def _section_url(section: Section) -> str:
 
 def _heads(section: Section):
     return SectionMembership.objects.filter(
-        section=section, role__in=(Role.HEAD, Role.DEPUTY)
+        section=section, role__in=rules.MANAGER_ROLES
     ).select_related("user")
 
 
@@ -107,11 +108,7 @@ def section_leave(*, section_id: int, user) -> None:
     membership = _membership(section, user)
     if membership is None:
         return
-    if membership.role == Role.HEAD and not (
-        SectionMembership.objects.filter(section=section, role=Role.HEAD)
-        .exclude(pk=membership.pk)
-        .exists()
-    ):
+    if rules.is_last_head(membership):
         raise SectionError(
             "課長はほかのメンバーに課長を交代してから退出してください。", "last_head"
         )
@@ -140,7 +137,7 @@ def join_request_create(*, section_id: int, user, message: str = "") -> JoinRequ
             template="sections_join_request",
             context={
                 "section_name": section.name,
-                "applicant_name": user.full_name or user.email,
+                "applicant_name": user.display_name,
                 "message": request.message,
                 "url": _section_url(section) + "#requests",
             },
@@ -180,7 +177,7 @@ def join_request_decide(*, request_id: int, actor, accept: bool, message: str = 
         to=request.user.email,
         template="sections_join_decided",
         context={
-            "name": request.user.full_name or request.user.email,
+            "name": request.user.display_name,
             "section_name": section.name,
             "accepted": accept,
             "message": request.response_message,
@@ -212,9 +209,9 @@ def invitation_create(*, section_id: int, actor, user) -> Invitation:
             to=user.email,
             template="sections_invitation",
             context={
-                "name": user.full_name or user.email,
+                "name": user.display_name,
                 "section_name": section.name,
-                "inviter": actor.full_name or actor.email,
+                "inviter": actor.display_name,
                 "url": _section_url(section),
             },
             recipient=user,
@@ -235,7 +232,7 @@ def member_remove(*, section_id: int, actor, user_id: int) -> None:
         return
     if target.user_id == actor.pk:
         raise SectionError("自分を外すときは「退出する」を使ってください。", "self")
-    actor_is_head = actor.is_staff or (actor_membership and actor_membership.role == Role.HEAD)
+    actor_is_head = rules.is_head(user=actor, membership=actor_membership)
     if target.role == Role.HEAD or (target.role == Role.DEPUTY and not actor_is_head):
         raise SectionError("課長・課長補佐を外せるのは課長だけです（課長は交代で変更します）。")
     target.delete()
@@ -249,8 +246,7 @@ def member_set_role(*, section_id: int, actor, user_id: int, role: str) -> Secti
     actor_membership = _require_manager(section, actor)
     if role not in Role.values:
         raise SectionError("役割が正しくありません。")
-    actor_is_head = actor.is_staff or (actor_membership and actor_membership.role == Role.HEAD)
-    if not actor_is_head:
+    if not rules.is_head(user=actor, membership=actor_membership):
         raise SectionError("役割を変えられるのは課長だけです。", "forbidden")
     target = (
         SectionMembership.objects.select_for_update()
@@ -259,15 +255,7 @@ def member_set_role(*, section_id: int, actor, user_id: int, role: str) -> Secti
     )
     if target is None:
         raise SectionError("その人はこの課のメンバーではありません。", "not_member")
-    if (
-        target.role == Role.HEAD
-        and role != Role.HEAD
-        and not (
-            SectionMembership.objects.filter(section=section, role=Role.HEAD)
-            .exclude(pk=target.pk)
-            .exists()
-        )
-    ):
+    if role != Role.HEAD and rules.is_last_head(target):
         raise SectionError("課長がいなくなるため変更できません。先に課長を交代してください。")
     target.role = role
     target.save(update_fields=["role"])
@@ -279,7 +267,7 @@ def headship_hand_over(*, section_id: int, actor, to_user_id: int) -> SectionMem
     """課長交代: the new head must already be a member; the old head becomes a member."""
     section = _lock_section(section_id)
     current = _membership(section, actor)
-    if not (actor.is_staff or (current is not None and current.role == Role.HEAD)):
+    if not rules.is_head(user=actor, membership=current):
         raise SectionError("課長交代は課長だけができます。", "forbidden")
     target = (
         SectionMembership.objects.select_for_update()
@@ -300,18 +288,6 @@ def headship_hand_over(*, section_id: int, actor, to_user_id: int) -> SectionMem
 
 # --- Meetings -----------------------------------------------------------------------------
 
-MEETING_EVENT_FIELDS = (
-    "title",
-    "description",
-    "starts_at",
-    "ends_at",
-    "format",
-    "join_url",
-    "place",
-    "capacity",
-    "rsvp_deadline",
-)
-
 
 @transaction.atomic
 def meeting_create(
@@ -320,11 +296,7 @@ def meeting_create(
     section = _lock_section(section_id)
     _require_open(section)
     _require_manager(section, actor)
-    event_fields = {k: v for k, v in fields.items() if k in MEETING_EVENT_FIELDS}
-    try:
-        event = event_services.event_create(kind=KIND, **event_fields)
-    except event_services.RegistrationError as exc:
-        raise SectionError(exc.message, exc.code) from exc
+    event = event_services.event_create(kind=KIND, **fields)
     return Meeting.objects.create(section=section, event=event, audience=audience, created_by=actor)
 
 
@@ -334,11 +306,7 @@ def meeting_update(
 ) -> Meeting:
     meeting = Meeting.objects.select_related("section", "event").get(pk=meeting_id)
     _require_manager(meeting.section, actor)
-    event_fields = {k: v for k, v in fields.items() if k in MEETING_EVENT_FIELDS}
-    try:
-        event_services.event_update(event_id=meeting.event_id, now=now, **event_fields)
-    except event_services.RegistrationError as exc:
-        raise SectionError(exc.message, exc.code) from exc
+    event_services.event_update(event_id=meeting.event_id, now=now, **fields)
     if audience is not None and audience != meeting.audience:
         meeting.audience = audience
         meeting.save(update_fields=["audience"])

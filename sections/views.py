@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import member
+from core.errors import ServiceError
 from events import selectors as event_selectors
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import DecisionForm, JoinRequestForm, MeetingForm
 from .models import Section, SectionMembership
 
@@ -52,8 +53,7 @@ def _detail_context(request, section: Section) -> dict:
         "section": section,
         "membership": membership,
         "can_manage": can_manage,
-        "is_head": user.is_staff
-        or (membership is not None and membership.role == SectionMembership.Role.HEAD),
+        "is_head": rules.is_head(user=user, membership=membership),
         "can_see_members": can_see,
         "heads": selectors.heads(section=section),
         "members": members_page,
@@ -99,7 +99,7 @@ def join(request, slug: str):
     section = selectors.section_get(slug=slug)
     try:
         services.section_join(section_id=section.pk, user=request.user)
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _membership_response(request, section, error=exc.message)
     return _membership_response(request, section, ok=f"{section.name}に参加しました。")
 
@@ -110,7 +110,7 @@ def leave(request, slug: str):
     section = selectors.section_get(slug=slug)
     try:
         services.section_leave(section_id=section.pk, user=request.user)
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _membership_response(request, section, error=exc.message)
     return _membership_response(request, section, ok=f"{section.name}から退出しました。")
 
@@ -126,7 +126,7 @@ def join_request(request, slug: str):
         services.join_request_create(
             section_id=section.pk, user=request.user, message=form.cleaned_data["message"]
         )
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _membership_response(request, section, error=exc.message)
     return _membership_response(
         request, section, ok="参加申請を送りました。課長の承認をお待ちください。"
@@ -164,7 +164,7 @@ def request_decide(request, slug: str, request_id: int):
         services.join_request_decide(
             request_id=join_req.pk, actor=request.user, accept=accept, message=message
         )
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _manage_redirect(request, section, error=exc.message)
     return _manage_redirect(
         request, section, ok="参加を承認しました。" if accept else "参加申請を見送りました。"
@@ -183,7 +183,7 @@ def member_remove(request, slug: str, user_id: int):
     target = _target_member(section, user_id)
     try:
         services.member_remove(section_id=section.pk, actor=request.user, user_id=target.user_id)
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _manage_redirect(request, section, error=exc.message)
     return _manage_redirect(request, section, ok=f"{target.user}さんを課から外しました。")
 
@@ -201,7 +201,7 @@ def member_role(request, slug: str, user_id: int):
             user_id=target.user_id,
             role=request.POST.get("role", ""),
         )
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _manage_redirect(request, section, error=exc.message)
     return _manage_redirect(request, section, ok=f"{target.user}さんの役割を変更しました。")
 
@@ -216,7 +216,7 @@ def member_handover(request, slug: str, user_id: int):
         services.headship_hand_over(
             section_id=section.pk, actor=request.user, to_user_id=target.user_id
         )
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _manage_redirect(request, section, error=exc.message)
     return _manage_redirect(request, section, ok=f"課長を{target.user}さんに交代しました。")
 
@@ -234,7 +234,7 @@ def invite(request, slug: str):
         )
     try:
         services.invitation_create(section_id=section.pk, actor=request.user, user=user)
-    except services.SectionError as exc:
+    except ServiceError as exc:
         return _manage_redirect(request, section, error=exc.message)
     return _manage_redirect(request, section, ok=f"{user}さんを招待しました。")
 
@@ -268,7 +268,7 @@ def meeting_create(request, slug: str):
                 meeting = services.meeting_create(
                     section_id=section.pk, actor=request.user, **form.cleaned_data
                 )
-            except services.SectionError as exc:
+            except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, "情報交換会を作成しました。")
@@ -304,7 +304,7 @@ def meeting_edit(request, slug: str, meeting_id: int):
             changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
             try:
                 services.meeting_update(meeting_id=meeting.pk, actor=request.user, **changes)
-            except services.SectionError as exc:
+            except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, "情報交換会を更新しました。")

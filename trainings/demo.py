@@ -4,17 +4,15 @@ and the Friday orientations. Idempotent (keyed by title)."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from accounts.models import User
+from core.jst import JST
 from events.models import Event, Registration
 
 from . import services
 from .models import Training
-
-JST = ZoneInfo("Asia/Tokyo")
 
 TRAININGS = [
     {

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from events.formatting import format_jst
+from core.jst import format_jst
 from events.registry import EventOwner
 
 from .models import KIND, Training
-
-# Applicants still under review may apply to the orientation (and to nothing else).
-ORIENTATION_STATES = {"submitted", "needs_info", "approved"}
+from .selectors import can_view, eligibility_problem
 
 
 class TrainingOwner(EventOwner):
@@ -27,15 +25,9 @@ class TrainingOwner(EventOwner):
 
     def can_view(self, event, user) -> bool:
         training = self._training(event)
-        if training is None or not user.is_authenticated or not user.is_active:
-            return False
-        if training.is_orientation:
-            return user.is_staff or user.status in ORIENTATION_STATES
-        return user.is_member
+        return training is not None and can_view(training=training, user=user)
 
     def check_eligible(self, event, user) -> str | None:
-        from .selectors import eligibility_problem
-
         training = self._training(event)
         if training is None:
             return "この研修は見つかりません。"

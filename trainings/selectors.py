@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import UNDER_REVIEW_STATES, User
 from events.models import Event, Registration
 
 from .models import Training
@@ -16,13 +17,34 @@ S = Registration.Status
 ACTIVE = (S.GOING, S.WAITLISTED)
 
 
-def eligibility_problem(training: Training, user) -> str | None:
+# Applicants still under review may see and apply to the orientation (and nothing else).
+ORIENTATION_STATES = UNDER_REVIEW_STATES | {User.Status.APPROVED}
+
+
+def may_attend_orientation(user: User) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.status in ORIENTATION_STATES)
+    )
+
+
+def can_view(*, training: Training, user: User) -> bool:
+    """Who may see a training: members; the orientation also applicants under review."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if training.is_orientation:
+        return may_attend_orientation(user)
+    return user.is_member
+
+
+def eligibility_problem(training: Training, user: User) -> str | None:
     """None when `user` may apply, else the reason in Japanese. Enforced by the
     registration service through the owner policy, not only shown."""
     if user.is_staff:
         return None
     if training.is_orientation:
-        if user.status in {"submitted", "needs_info", "approved"} and user.is_active:
+        if may_attend_orientation(user):
             return None
         return "説明会に申し込めるのは、入庁申請中または入庁済みの方です。"
     if not user.is_member:
@@ -94,9 +116,7 @@ def training_get(*, pk: int, user) -> Training:
     training = _base().prefetch_related("materials").filter(pk=pk).first()
     if training is None:
         raise Http404("研修が見つかりません。")
-    from .owner import TrainingOwner
-
-    if not TrainingOwner().can_view(training.event, user):
+    if not can_view(training=training, user=user):
         raise Http404("研修が見つかりません。")
     return training
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.jst import JST
 from events import services as events
 from events.models import Event, Registration
 from events.services import RegistrationError
@@ -17,7 +17,6 @@ from outbox.services import mail_enqueue
 
 from .models import KIND, Announcement, Lecturer, Training
 
-JST = ZoneInfo("Asia/Tokyo")
 EVENT_FIELDS = set(events.EDITABLE)
 TRAINING_FIELDS = {
     "audience", "audience_job_types", "application_opens_at", "questions", "archive_url",
@@ -146,7 +145,7 @@ def announcement_send(*, training_id: int, subject: str, body: str, sender) -> A
             recipient=reg.user,
             template="trainings_announcement",
             context={
-                "name": reg.user.full_name or reg.user.email,
+                "name": reg.user.display_name,
                 "training_title": training.event.title,
                 "subject": subject,
                 "body": body,

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sections",
     "broadcasts",
     "trainings",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.site",
+                "portal.context_processors.site",
             ],
         },
     }

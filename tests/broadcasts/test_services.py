@@ -1,11 +1,10 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from broadcasts.models import Episode, Follow
-from broadcasts.services import episodes_generate, follow_remove, follow_set
+from broadcasts.services import BroadcastError, episodes_generate, follow_remove, follow_set
 from tests.factories import EpisodeFactory, MemberFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +44,11 @@ def test_generate_is_idempotent_and_fills_only_the_gaps():
 
 def test_generate_validates_the_range_and_the_pattern():
     programme = ProgrammeFactory()
-    with pytest.raises(ValidationError):
+    with pytest.raises(BroadcastError):
         episodes_generate(programme=programme, start=MONDAY, end=MONDAY - dt.timedelta(days=1))
-    with pytest.raises(ValidationError):
+    with pytest.raises(BroadcastError):
         episodes_generate(programme=programme, start=MONDAY, end=MONDAY + dt.timedelta(days=400))
-    with pytest.raises(ValidationError):
+    with pytest.raises(BroadcastError):
         episodes_generate(programme=ProgrammeFactory(weekdays=[]), start=MONDAY, end=MONDAY)
     assert not Episode.objects.exists()
 
@@ -67,7 +66,7 @@ def test_follow_set_creates_then_updates_one_row():
     follow_set(user=user, programme=programme, mode=Follow.Mode.DIGEST, digest_time=dt.time(6, 30))
     follow = Follow.objects.get(user=user, programme=programme)
     assert (follow.mode, follow.digest_time) == (Follow.Mode.DIGEST, dt.time(6, 30))
-    with pytest.raises(ValidationError):
+    with pytest.raises(BroadcastError):
         follow_set(user=user, programme=programme, remind_minutes_before=0)
     assert follow_remove(user=user, programme=programme) is True
     assert follow_remove(user=user, programme=programme) is False

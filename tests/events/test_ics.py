@@ -40,7 +40,7 @@ def test_uid_is_stable_and_sequence_bumps_on_change(meeting):
     event = meeting.event
     before = parse(event_ics(event)).walk("VEVENT")[0]
     new_start = event.starts_at + td(hours=2)
-    event = services.event_reschedule(
+    event = services.event_update(
         event_id=event.pk, starts_at=new_start, ends_at=new_start + td(hours=1)
     )
     after = parse(event_ics(event)).walk("VEVENT")[0]

@@ -79,9 +79,7 @@ def test_moving_the_event_moves_the_reminders(meeting, attendee):
     services.reminders_send_due(now=old_start - td(hours=23))
     assert reminders().count() == 1
     new_start = old_start + td(days=3)
-    services.event_reschedule(
-        event_id=event.pk, starts_at=new_start, ends_at=new_start + td(hours=1)
-    )
+    services.event_update(event_id=event.pk, starts_at=new_start, ends_at=new_start + td(hours=1))
     # At the old 1-hour mark nothing goes out...
     assert services.reminders_send_due(now=old_start - td(minutes=30)) == 0
     # ...at the new marks they do, once each.

@@ -172,7 +172,7 @@ def test_reschedule_bumps_sequence_and_notifies_going_and_waiting(meeting, join)
         rsvp(event, user)
     rsvp(event, d, going=False)
     new_start = event.starts_at + td(days=1)
-    updated = services.event_reschedule(
+    updated = services.event_update(
         event_id=event.pk, starts_at=new_start, ends_at=new_start + td(hours=1)
     )
     assert updated.sequence == event.sequence + 1
@@ -187,7 +187,7 @@ def test_reschedule_bumps_sequence_and_notifies_going_and_waiting(meeting, join)
 def test_changing_only_the_join_url_sends_nothing_and_keeps_the_sequence(meeting, join):
     event = meeting.event
     rsvp(event, join())
-    updated = services.event_set_join_url(event_id=event.pk, join_url="https://meet.example.jp/new")
+    updated = services.event_update(event_id=event.pk, join_url="https://meet.example.jp/new")
     assert updated.sequence == event.sequence
     assert updated.join_url == "https://meet.example.jp/new"
     assert not OutgoingMail.objects.exists()
@@ -211,6 +211,24 @@ def test_invalid_times_are_refused(meeting):
         services.event_update(event_id=event.pk, ends_at=event.starts_at - td(minutes=5))
     event.refresh_from_db()
     assert event.sequence == 0
+
+
+def test_a_place_event_needs_a_place_in_the_service_itself(meeting):
+    event = meeting.event
+    with pytest.raises(services.RegistrationError, match="会場を入力"):
+        services.event_update(event_id=event.pk, format=Event.Format.PLACE, place="  ")
+    with pytest.raises(services.RegistrationError, match="会場を入力"):
+        services.event_create(
+            kind=event.kind,
+            title="会場未定",
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            format=Event.Format.PLACE,
+        )
+    event.refresh_from_db()
+    assert event.format == Event.Format.ONLINE and event.sequence == 0
+    moved = services.event_update(event_id=event.pk, format=Event.Format.PLACE, place="市役所 3階")
+    assert moved.place == "市役所 3階"
 
 
 # --- The personal join link ---------------------------------------------------------------
@@ -238,7 +256,7 @@ def test_join_link_follows_a_last_minute_url_change(meeting, join):
     event = meeting.event
     a = join()
     reg = rsvp(event, a).registration
-    services.event_set_join_url(event_id=event.pk, join_url="https://meet.example.jp/moved")
+    services.event_update(event_id=event.pk, join_url="https://meet.example.jp/moved")
     link = services.registration_open_join_link(token=reg.token, user=a, now=event.starts_at)
     assert link.url == "https://meet.example.jp/moved"
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from events.models import Event, Registration
-from events.services import registration_rsvp
+from events.services import RegistrationError, registration_rsvp
 from outbox.models import OutgoingMail
 from sections import services
 from sections.models import Invitation, JoinRequest, Meeting, SectionMembership
@@ -160,7 +160,7 @@ def test_meeting_update_notifies_and_cancel_stops_everything(section, head):
     assert OutgoingMail.objects.filter(template="events_changed", recipient=head).count() == 1
     services.meeting_cancel(meeting_id=meeting.pk, actor=head)
     assert OutgoingMail.objects.filter(template="events_cancelled").count() == 1
-    with pytest.raises(services.SectionError):
+    with pytest.raises(RegistrationError, match="中止"):
         services.meeting_update(meeting_id=meeting.pk, actor=head, title="復活")
     assert Registration.objects.get().status == "going"  # kept, but the event is cancelled
 

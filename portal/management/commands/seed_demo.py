@@ -1,12 +1,9 @@
 """Load the local governments and demo content. Safe to run any number of times."""
 
-from importlib import import_module
-
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-# Each app that has demo content provides `<app>/demo.py` with `seed(stdout) -> None`.
-DEMO_APPS = ["accounts", "sections", "broadcasts", "trainings"]
+from core import plugins
 
 
 class Command(BaseCommand):
@@ -14,12 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_local_governments", stdout=self.stdout)
-        for app in DEMO_APPS:
-            try:
-                module = import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
-            module.seed(self.stdout)
+        for seeder in plugins.demo_seeders():
+            seeder.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("デモデータの準備ができました。"))

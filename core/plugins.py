@@ -1,0 +1,211 @@
+"""Where feature apps plug into the site's composition.
+
+`core` imports no feature app. Each feature registers what it contributes from its
+`AppConfig.ready()`, and the thin top app `portal` (home, navigation, demo seeding) and the
+withdrawal service read the registry:
+
+    from core import plugins
+
+    plugins.register_nav(plugins.NavItem("sections:directory", "部・課", order=10))
+    plugins.register_home_panel(
+        plugins.HomePanel("sections", "sections/_home_my_sections.html", context, order=10)
+    )
+    plugins.register_demo(plugins.DemoSeeder("sections", seed, order=20))
+    plugins.register_personal_data(
+        plugins.PersonalData("sections", erase, fields=[("sections.JoinRequest", ("message",))])
+    )
+
+A registered URL name that does not resolve is a bug and raises: every app is installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- Navigation --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the member navigation, in `order`."""
+
+    url_name: str
+    label: str
+    order: int = 100
+
+
+_nav: dict[str, NavItem] = {}
+
+
+def register_nav(item: NavItem) -> NavItem:
+    _nav[item.url_name] = item
+    return item
+
+
+def nav_items() -> list[NavItem]:
+    return sorted(_nav.values(), key=lambda item: (item.order, item.url_name))
+
+
+# --- The member directory and profiles (owned by accounts) ----------------------------
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """A directory filter another app contributes: `apply(queryset, value)` narrows the
+    members for the value of the search form's field `name` (e.g. sections' 課 filter)."""
+
+    name: str
+    apply: Callable[[Any, str], Any]
+
+
+@dataclass(frozen=True)
+class ProfileFact:
+    """One line of a member's profile that another app knows: `values(person)` gives the
+    strings shown after `label` (e.g. the sections they belong to). One query at most."""
+
+    name: str
+    label: str
+    values: Callable[[Any], list[str]]
+    order: int = 100
+
+
+_member_filters: dict[str, MemberFilter] = {}
+_profile_facts: dict[str, ProfileFact] = {}
+
+
+def register_member_filter(item: MemberFilter) -> MemberFilter:
+    _member_filters[item.name] = item
+    return item
+
+
+def member_filters() -> list[MemberFilter]:
+    return [_member_filters[name] for name in sorted(_member_filters)]
+
+
+def register_profile_fact(item: ProfileFact) -> ProfileFact:
+    _profile_facts[item.name] = item
+    return item
+
+
+def profile_facts() -> list[ProfileFact]:
+    return sorted(_profile_facts.values(), key=lambda item: (item.order, item.name))
+
+
+# --- Member home panels ------------------------------------------------------------------
+
+PanelContext = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel on the member home: a template and the function that gives it its context
+    (called with the request; it must do a bounded number of queries)."""
+
+    name: str
+    template: str
+    context: PanelContext
+    order: int = 100
+
+
+_panels: dict[str, HomePanel] = {}
+
+
+def register_home_panel(panel: HomePanel) -> HomePanel:
+    _panels[panel.name] = panel
+    return panel
+
+
+def home_panels() -> list[HomePanel]:
+    return sorted(_panels.values(), key=lambda panel: (panel.order, panel.name))
+
+
+# --- Demo content ------------------------------------------------------------------------
+
+Seed = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """`seed(stdout)` loads an app's demo content idempotently; seeders run in `order`
+    (accounts first: the others draw on its members)."""
+
+    app: str
+    seed: Seed
+    order: int = 100
+
+
+_seeders: dict[str, DemoSeeder] = {}
+
+
+def register_demo(seeder: DemoSeeder) -> DemoSeeder:
+    _seeders[seeder.app] = seeder
+    return seeder
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    return sorted(_seeders.values(), key=lambda seeder: (seeder.order, seeder.app))
+
+
+# --- Losing member access ----------------------------------------------------------------
+
+AccessLost = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class AccessHook:
+    """What an app does when a member loses access (利用停止, 退庁, a lapsed 年度更新):
+    `on_access_lost(user=..., reason=...)` runs inside the accounts service's transaction,
+    with the member's row locked; e.g. events gives back future seats (the waitlist moves)
+    so that no reminder or personal link goes to someone who may no longer come."""
+
+    app: str
+    on_access_lost: AccessLost
+    order: int = 100
+
+
+_access_hooks: dict[str, AccessHook] = {}
+
+
+def register_access_hook(hook: AccessHook) -> AccessHook:
+    _access_hooks[hook.app] = hook
+    return hook
+
+
+def access_hooks() -> list[AccessHook]:
+    return sorted(_access_hooks.values(), key=lambda hook: (hook.order, hook.app))
+
+
+# --- Personal data -----------------------------------------------------------------------
+
+Erase = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What an app holds about a person, and how withdrawal (退庁) erases it.
+
+    `fields` names every model field that can hold a person's data, as
+    ("app_label.Model", ("field", ...)); `tests/accounts/test_erasure.py` checks that every
+    text-like field of every model is either declared here or declared harmless, and that
+    nothing of a withdrawn member is left in the database. `erase(user=..., emails=...)`
+    runs inside the withdrawal transaction, with the member's row locked; `emails` are
+    the addresses the member used (login and work), captured before they were erased."""
+
+    app: str
+    erase: Erase
+    fields: Iterable[tuple[str, tuple[str, ...]]] = field(default_factory=tuple)
+    order: int = 100
+
+
+_personal: dict[str, PersonalData] = {}
+
+
+def register_personal_data(entry: PersonalData) -> PersonalData:
+    _personal[entry.app] = entry
+    return entry
+
+
+def personal_data() -> list[PersonalData]:
+    return sorted(_personal.values(), key=lambda entry: (entry.order, entry.app))
