@@ -8,8 +8,44 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from core import plugins
 
-        from . import demo
+        from . import demo, services
 
         plugins.register_nav(plugins.NavItem("directory", "名簿", order=40))
         plugins.register_nav(plugins.NavItem("profile_edit", "プロフィール", order=50))
         plugins.register_demo(plugins.DemoSeeder("accounts", demo.seed, order=10))
+        plugins.register_personal_data(
+            plugins.PersonalData(
+                "accounts",
+                services.personal_data_erase,
+                fields=[
+                    (
+                        "accounts.User",
+                        (
+                            "email",
+                            "full_name",
+                            "full_name_kana",
+                            "local_government",
+                            "ministry",
+                            "other_body",
+                            "department",
+                            "position",
+                            "job_type",
+                            "work_email",
+                            "introduction",
+                            "status_message",
+                            "password",
+                        ),
+                    ),
+                    (
+                        "accounts.AffiliationRecord",
+                        ("local_government", "ministry", "other_body", "department", "position"),
+                    ),
+                    ("accounts.StatusChange", ("message",)),
+                    ("account.EmailAddress", ("email",)),
+                    ("mfa.Authenticator", ("data",)),
+                    ("admin.LogEntry", ("object_repr", "change_message")),
+                ],
+                # Last: the others may still read the member's row while they erase.
+                order=1000,
+            )
+        )

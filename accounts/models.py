@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from .choices import JOB_TYPES, MINISTRY_CHOICES
 
+# What the site shows instead of a withdrawn member's name (their posts stay).
+WITHDRAWN_NAME = "退庁した会員"
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -110,7 +113,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        """How the site names a person: their name, or their address before they gave one."""
+        """How the site names a person: their name, or their address before they gave one;
+        after withdrawal (退庁) only 「退庁した会員」."""
+        if self.status == self.Status.WITHDRAWN:
+            return WITHDRAWN_NAME
         return self.full_name or self.email
 
     @property

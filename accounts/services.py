@@ -14,7 +14,14 @@ from core import plugins
 from core.errors import ServiceError
 from outbox.services import mail_enqueue
 
-from .models import AffiliationRecord, AffiliationType, StatusChange, TrustedDomain, User
+from .models import (
+    WITHDRAWN_NAME,
+    AffiliationRecord,
+    AffiliationType,
+    StatusChange,
+    TrustedDomain,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 S = User.Status
@@ -304,12 +311,11 @@ def member_reinstate(*, user_id: int, actor: User) -> User:
     return user
 
 
-WITHDRAWN_NAME = "退庁済みの利用者"
-
-
 @transaction.atomic
 def member_withdraw(*, user_id: int, actor: User) -> User:
-    """退庁: erase personal data, cancel future registrations, stop counting for coverage."""
+    """退庁: the member loses access (seats given back), every app erases what it holds
+    about them (`core.plugins.PersonalData`), and the account row keeps only what an audit
+    needs: that it existed, its states and their dates. It stops counting for coverage."""
     user = _transition(
         user_id=user_id,
         allowed_from={S.APPROVED, S.SUSPENDED, S.SUBMITTED, S.NEEDS_INFO, S.DRAFT, S.REJECTED},
@@ -317,22 +323,13 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
         actor=actor,
     )
     farewell_to, farewell_name = user.email, user.full_name
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    EmailAddress.objects.filter(user=user).delete()
-    Authenticator.objects.filter(user=user).delete()
+    emails = sorted(
+        {user.email, user.work_email, *user.emailaddress_set.values_list("email", flat=True)} - {""}
+    )
     _access_lost(user, reason="withdrawn")
-    user.email = f"withdrawn-{user.pk}@withdrawn.invalid"
-    user.full_name = WITHDRAWN_NAME
-    user.full_name_kana = ""
-    user.work_email = ""
-    user.introduction = ""
-    user.position = ""
-    user.status_message = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save()
+    for entry in plugins.personal_data():
+        entry.erase(user=user, emails=emails)
+    # The goodbye goes to the old address once; the outbox forgets it after sending.
     mail_enqueue(
         to=farewell_to,
         template="vetting_withdrawn",
@@ -340,6 +337,47 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
     )
     _after_commit_membership_changed()
     return user
+
+
+def personal_data_erase(*, user: User, emails: list[str]) -> None:
+    """accounts' part of withdrawal: the account row, its affiliation history, the
+    messages of its audit trail, its e-mail addresses and authenticators, and the names
+    the admin's change log kept. Runs last (see apps.py)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.contrib.admin.models import LogEntry
+
+    name = user.full_name
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    AffiliationRecord.objects.filter(user=user).update(
+        affiliation_type=AffiliationType.OTHER,
+        local_government=None,
+        ministry="",
+        other_body="",
+        department="",
+        position="",
+    )
+    StatusChange.objects.filter(user=user).update(message="")
+    logs = LogEntry.objects.filter(object_repr__in=[value for value in (name, user.email) if value])
+    logs.update(object_repr=WITHDRAWN_NAME, change_message="")
+    user.email = f"withdrawn-{user.pk}@withdrawn.invalid"
+    user.full_name = ""
+    user.full_name_kana = ""
+    user.affiliation_type = ""
+    user.local_government = None
+    user.ministry = ""
+    user.other_body = ""
+    user.department = ""
+    user.position = ""
+    user.job_type = ""
+    user.work_email = ""
+    user.introduction = ""
+    user.status_message = ""
+    user.affiliation_review_pending = False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
 
 
 def _access_lost(user: User, *, reason: str) -> None:

@@ -9,7 +9,7 @@ class BroadcastsConfig(AppConfig):
         from core import plugins
         from events.registry import register_feed_provider
 
-        from . import demo
+        from . import demo, services
         from .calendar import episodes_feed_provider
 
         # Followed episodes appear in the member's private calendar feed (events app).
@@ -22,3 +22,6 @@ class BroadcastsConfig(AppConfig):
             )
         )
         plugins.register_demo(plugins.DemoSeeder("broadcasts", demo.seed, order=30))
+        plugins.register_personal_data(
+            plugins.PersonalData("broadcasts", services.personal_data_erase, fields=[])
+        )

@@ -274,3 +274,8 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+def personal_data_erase(*, user: User, emails: list[str]) -> None:
+    """退庁: the member's follows go (no reminder or digest can reach them again)."""
+    Follow.objects.filter(user=user).delete()

@@ -10,12 +10,19 @@ class EventsConfig(AppConfig):
 
         from .registry import register_feed_provider
         from .selectors import registrations_upcoming
-        from .services import registrations_release_for_user
+        from .services import personal_data_erase, registrations_release_for_user
         from .views import registrations_feed_provider
 
         register_feed_provider("events", registrations_feed_provider)
         plugins.register_access_hook(
             plugins.AccessHook("events", registrations_release_for_user, order=10)
+        )
+        plugins.register_personal_data(
+            plugins.PersonalData(
+                "events",
+                personal_data_erase,
+                fields=[("events.Registration", ("answers",)), ("events.CalendarFeed", ("token",))],
+            )
         )
         plugins.register_home_panel(
             plugins.HomePanel(

@@ -502,3 +502,11 @@ def registrations_release_for_user(*, user, reason: str = "", now: datetime | No
     for event_id in event_ids:
         registration_cancel(event_id=event_id, user=user, now=now)
     return len(event_ids)
+
+
+def personal_data_erase(*, user, emails: list[str]) -> None:
+    """退庁: answers to 事前質問 are cleared on every registration (the registrations
+    themselves stay, cancelled where the event is still ahead, for the attendance
+    record), and the private calendar feed is deleted (its URL stops working)."""
+    Registration.objects.filter(user=user).exclude(answers={}).update(answers={})
+    CalendarFeed.objects.filter(user=user).delete()

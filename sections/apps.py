@@ -9,7 +9,7 @@ class SectionsConfig(AppConfig):
         from core import plugins
         from events.registry import register_owner
 
-        from . import demo
+        from . import demo, services
         from .owner import SectionMeetingOwner
         from .selectors import members_filter_by_section, my_sections, section_names_of
 
@@ -24,6 +24,13 @@ class SectionsConfig(AppConfig):
             )
         )
         plugins.register_demo(plugins.DemoSeeder("sections", demo.seed, order=20))
+        plugins.register_personal_data(
+            plugins.PersonalData(
+                "sections",
+                services.personal_data_erase,
+                fields=[("sections.JoinRequest", ("message", "response_message"))],
+            )
+        )
         plugins.register_member_filter(plugins.MemberFilter("section", members_filter_by_section))
         plugins.register_profile_fact(
             plugins.ProfileFact("sections", "参加している課", section_names_of, order=10)

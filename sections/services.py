@@ -164,6 +164,8 @@ def join_request_decide(*, request_id: int, actor, accept: bool, message: str = 
     request = JoinRequest.objects.select_for_update().select_related("user").get(pk=request_id)
     if request.status != JoinRequest.Status.PENDING:
         return request
+    if accept and not request.user.is_member:
+        raise SectionError("この方は現在メンバーではないため、承認できません。", "not_member")
     request.status = JoinRequest.Status.ACCEPTED if accept else JoinRequest.Status.DECLINED
     request.response_message = message.strip()
     request.decided_by = actor
@@ -320,3 +322,21 @@ def meeting_cancel(*, meeting_id: int, actor) -> Meeting:
     _require_manager(meeting.section, actor)
     event_services.event_cancel(event_id=meeting.event_id)
     return meeting
+
+
+# --- Withdrawal ---------------------------------------------------------------------------
+
+
+def personal_data_erase(*, user, emails: list[str]) -> None:
+    """退庁: memberships end (the member disappears from every member list; a section
+    left without a 課長 is for staff to fill), pending join requests are withdrawn and
+    invitations declined, and every message they wrote or received is cleared."""
+    now = timezone.now()
+    SectionMembership.objects.filter(user=user).delete()
+    JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING).update(
+        status=JoinRequest.Status.WITHDRAWN, decided_at=now
+    )
+    JoinRequest.objects.filter(user=user).update(message="", response_message="")
+    Invitation.objects.filter(user=user, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.DECLINED
+    )

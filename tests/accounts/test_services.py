@@ -157,7 +157,7 @@ def test_withdraw_erases_personal_data_and_blocks_login(client):
     services.member_withdraw(user_id=member.pk, actor=member)
     member.refresh_from_db()
     assert member.status == S.WITHDRAWN and not member.is_active
-    assert member.full_name == services.WITHDRAWN_NAME
+    assert member.full_name == "" and member.display_name == "退庁した会員"
     assert old_email not in member.email and member.introduction == "" and member.work_email == ""
     assert not member.has_usable_password()
     assert OutgoingMail.objects.filter(to_email=old_email, template="vetting_withdrawn").exists()

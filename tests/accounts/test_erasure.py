@@ -1,0 +1,323 @@
+"""退庁 leaves no personal data behind (issue 9 item 2).
+
+Two guards:
+- every text-like field of every model is either declared personal by the app that owns
+  it (`core.plugins.PersonalData`, erased on withdrawal) or listed below as harmless, so a
+  new field cannot be forgotten (new apps extend NOT_PERSONAL or declare their fields);
+- a member who touches every feature withdraws, and none of their strings is left
+  anywhere in the database.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import AffiliationRecord, User
+from broadcasts.models import Follow
+from core import plugins
+from events import services as events_services
+from events.models import CalendarFeed, Registration
+from sections import services as sections_services
+from sections.models import JoinRequest, SectionMembership
+from tests.factories import (
+    MeetingFactory,
+    MemberFactory,
+    ProgrammeFactory,
+    SectionFactory,
+    SectionMembershipFactory,
+    StaffFactory,
+    local_government,
+)
+from trainings import services as trainings_services
+
+pytestmark = pytest.mark.django_db
+
+# Fields that hold no person's data, with the reason. Everything else text-like must be
+# declared by its app's PersonalData entry.
+NOT_PERSONAL: dict[str, str] = {
+    # Django and allauth internals
+    "auth.Permission.name": "permission names",
+    "auth.Permission.codename": "permission codes",
+    "auth.Group.name": "staff role names",
+    "contenttypes.ContentType.app_label": "model registry",
+    "contenttypes.ContentType.model": "model registry",
+    "sessions.Session.session_key": "random key",
+    "sessions.Session.session_data": "signed ids; a withdrawn account cannot sign in",
+    "account.EmailConfirmation.key": "random key, deleted with the address",
+    "mfa.Authenticator.type": "a kind code",
+    "admin.LogEntry.object_id": "a primary key",
+    # Reference data and staff-written content
+    "municipalities.Prefecture.code": "reference data",
+    "municipalities.Prefecture.name": "reference data",
+    "municipalities.LocalGovernment.code": "reference data",
+    "municipalities.LocalGovernment.name": "reference data",
+    "municipalities.LocalGovernment.name_kana": "reference data",
+    "municipalities.LocalGovernment.kind": "reference data",
+    "accounts.TrustedDomain.domain": "an employer's domain",
+    "accounts.TrustedDomain.note": "staff note about a domain",
+    "events.Event.kind": "a kind code",
+    "events.Event.title": "a meeting or training, written by its organiser",
+    "events.Event.description": "a meeting or training, written by its organiser",
+    "events.Event.format": "a code",
+    "events.Event.join_url": "the meeting room",
+    "events.Event.place": "the venue",
+    "events.Event.status": "a code",
+    "events.Event.reminder_offsets": "numbers",
+    "events.Registration.status": "a code",
+    "events.Registration.token": "random key; the registration is no longer usable",
+    "sections.Department.name": "reference data",
+    "sections.Department.slug": "reference data",
+    "sections.Section.name": "reference data",
+    "sections.Section.slug": "reference data",
+    "sections.Section.type": "a code",
+    "sections.Section.description": "written by the section's heads about the section",
+    "sections.Section.rules": "written by the section's heads about the section",
+    "sections.Section.join_policy": "a code",
+    "sections.Section.status": "a code",
+    "sections.SectionMembership.role": "a code",
+    "sections.JoinRequest.status": "a code",
+    "sections.Invitation.status": "a code",
+    "sections.Meeting.audience": "a code",
+    "broadcasts.Programme.name": "staff-written",
+    "broadcasts.Programme.slug": "staff-written",
+    "broadcasts.Programme.description": "staff-written",
+    "broadcasts.Programme.personalities": "public hosts of the broadcast",
+    "broadcasts.Programme.weekdays": "numbers",
+    "broadcasts.Episode.title": "staff-written",
+    "broadcasts.Episode.personalities": "public hosts of the broadcast",
+    "broadcasts.Episode.description": "staff-written",
+    "broadcasts.Episode.live_url": "staff-written",
+    "broadcasts.Episode.archive_url": "staff-written",
+    "broadcasts.Guest.name": "a public guest, named with consent by staff",
+    "broadcasts.Guest.affiliation": "a public guest, named with consent by staff",
+    "broadcasts.Follow.mode": "a code (follows are deleted on withdrawal)",
+    "broadcasts.Notice.kind": "a code",
+    "trainings.Training.audience": "a code",
+    "trainings.Training.audience_job_types": "codes",
+    "trainings.Training.questions": "the organiser's questions",
+    "trainings.Training.archive_url": "staff-written",
+    "trainings.Training.archive_access": "a code",
+    "trainings.Lecturer.name": "a public lecturer, named with consent by staff",
+    "trainings.Lecturer.affiliation": "a public lecturer, named with consent by staff",
+    "trainings.Lecturer.profile": "a public lecturer, named with consent by staff",
+    "trainings.Material.title": "staff-written",
+    "trainings.Material.file": "staff-uploaded",
+    "trainings.Announcement.subject": "staff-written to all registrants",
+    "trainings.Announcement.body": "staff-written to all registrants",
+    # The outbox: every mail to the member is erased by outbox.mails_erase_for.
+    "outbox.OutgoingMail.template": "a template name",
+    "outbox.OutgoingMail.status": "a code",
+    "outbox.OutgoingMail.dedupe_key": "ids only",
+    "outbox.OutgoingMail.last_error": "the transport's error",
+    "outbox.OutgoingMail.attachments": "calendar files of events (no personal data)",
+    "accounts.User.status": "a code",
+    "accounts.User.affiliation_type": "a code",
+    "accounts.StatusChange.from_status": "a code",
+    "accounts.StatusChange.to_status": "a code",
+    "accounts.StatusChange.reason": "a code",
+    "accounts.AffiliationRecord.affiliation_type": "a code",
+}
+# Declared by outbox's PersonalData once its eraser lands with the outbox rework.
+PENDING_OUTBOX = {
+    f"outbox.OutgoingMail.{name}" for name in ("to_email", "context", "subject", "body")
+}
+TEXT_LIKE = (models.CharField, models.TextField, models.JSONField, models.FileField)
+
+
+def _declared() -> set[str]:
+    declared = set()
+    for entry in plugins.personal_data():
+        for label, names in entry.fields:
+            declared.update(f"{label}.{name}" for name in names)
+    return declared
+
+
+def test_every_text_field_is_declared_personal_or_harmless():
+    declared = _declared()
+    undeclared = []
+    for model in apps.get_models():
+        if model._meta.proxy:
+            continue
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, TEXT_LIKE):
+                continue
+            key = f"{model._meta.label}.{field.name}"
+            if key not in declared and key not in NOT_PERSONAL and key not in PENDING_OUTBOX:
+                undeclared.append(key)
+    assert not undeclared, (
+        "Declare these in the owning app's core.plugins.PersonalData (erased on 退庁), "
+        f"or list them in NOT_PERSONAL with the reason: {undeclared}"
+    )
+
+
+def test_declared_fields_exist():
+    for key in _declared():
+        label, name = key.rsplit(".", 1)
+        apps.get_model(label)._meta.get_field(name)
+
+
+SECRETS = {
+    "name": "消去確認 花子",
+    "kana": "ショウキョカクニン ハナコ",
+    "email": "erase.me@city.example.lg.jp",
+    "work_email": "erase.work@town.example.lg.jp",
+    "department": "秘匿部 消去課",
+    "position": "消去係長",
+    "old_body": "旧所属ひみつ機関",
+    "introduction": "自己紹介ひみつの文章",
+    "join_message": "参加理由ひみつの一言",
+    "answer": "事前質問ひみつの回答",
+}
+# Tables whose erasure lands with its own change; each entry says where.
+NOT_YET: set[str] = {"outbox_outgoingmail"}  # outbox.services.mails_erase_for (outbox rework)
+
+
+def _dump() -> str:
+    """Every row of every table, as text."""
+    parts = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table in NOT_YET:
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                parts.append(f"{table}: " + " | ".join(_text(cell) for cell in row))
+    return "\n".join(parts)
+
+
+def _text(cell) -> str:
+    """A cell as text; JSON (stored with \\u escapes on SQLite) decoded first."""
+    if isinstance(cell, str):
+        try:
+            return json.dumps(json.loads(cell), ensure_ascii=False)
+        except ValueError:
+            return cell
+    if isinstance(cell, (dict, list)):
+        return json.dumps(cell, ensure_ascii=False)
+    return str(cell)
+
+
+@pytest.fixture
+def busy_member():
+    """A member who has used every feature that stores something about them."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    staff = StaffFactory()
+    member = MemberFactory(
+        email=SECRETS["email"],
+        full_name=SECRETS["name"],
+        full_name_kana=SECRETS["kana"],
+        work_email=SECRETS["work_email"],
+        department=SECRETS["department"],
+        position=SECRETS["position"],
+        introduction=SECRETS["introduction"],
+        affiliation_type="other",
+        local_government=None,
+        other_body=SECRETS["old_body"],
+    )
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    Authenticator.objects.create(user=member, type="totp", data={"secret": "JBSWY3DPEHPK3PXP"})
+    AffiliationRecord.objects.create(
+        user=member,
+        affiliation_type="other",
+        other_body=SECRETS["old_body"],
+        department=SECRETS["department"],
+        position=SECRETS["position"],
+        started_on="2024-04-01",
+        verified_at=timezone.now(),
+    )
+    # 異動: a new affiliation (its audit row describes the old one).
+    accounts_services.profile_update(
+        user=member,
+        data={
+            "affiliation_type": "local_government",
+            "local_government": local_government("011002"),
+            "other_body": "",
+        },
+    )
+    # The admin's change log names the member.
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(member.pk),
+        object_repr=SECRETS["name"],
+        action_flag=CHANGE,
+        change_message=f"{SECRETS['name']} を確認",
+    )
+    # Sections: an open one joined, a pending request with a message.
+    open_section = SectionFactory()
+    sections_services.section_join(section_id=open_section.pk, user=member)
+    approval = SectionFactory(join_policy="approval")
+    SectionMembershipFactory(section=approval, role="head")
+    sections_services.join_request_create(
+        section_id=approval.pk, user=member, message=SECRETS["join_message"]
+    )
+    # A meeting seat, a training with an answer, a follow, a calendar feed.
+    meeting = MeetingFactory(section=open_section)
+    events_services.registration_rsvp(event_id=meeting.event.pk, user=member, going=True)
+    start = timezone.now() + timezone.timedelta(days=10)
+    training = trainings_services.training_create(
+        title="条例づくり研修",
+        starts_at=start,
+        ends_at=start + timezone.timedelta(hours=2),
+        questions=["聞きたいことは？"],
+        application_opens_at=timezone.now() - timezone.timedelta(days=1),
+    )
+    trainings_services.training_apply(
+        training_id=training.pk, user=member, answers={"0": SECRETS["answer"]}
+    )
+    Follow.objects.create(user=member, programme=ProgrammeFactory())
+    events_services.calendar_feed_get_or_create(user=member)
+    member.refresh_from_db()
+    return member, approval
+
+
+def test_withdrawal_leaves_none_of_the_members_strings_in_the_database(busy_member):
+    member, _ = busy_member
+    before = _dump()
+    missing = {key for key, value in SECRETS.items() if value not in before}
+    assert not missing, f"the fixture should have stored these: {missing}"
+    accounts_services.member_withdraw(user_id=member.pk, actor=member)
+    after = _dump()
+    left = {key: value for key, value in SECRETS.items() if value in after}
+    assert not left, f"still in the database after 退庁: {left}"
+
+
+def test_withdrawal_ends_memberships_and_requests_and_keeps_the_audit_facts(busy_member):
+    member, _ = busy_member
+    accounts_services.member_withdraw(user_id=member.pk, actor=member)
+    member.refresh_from_db()
+    assert member.status == User.Status.WITHDRAWN and member.approved_at is not None
+    assert member.display_name == "退庁した会員"
+    assert not SectionMembership.objects.filter(user=member).exists()
+    request = JoinRequest.objects.get(user=member)
+    assert request.status == JoinRequest.Status.WITHDRAWN and request.message == ""
+    assert all(not r.answers for r in Registration.objects.filter(user=member))
+    assert Registration.objects.filter(
+        user=member, status=Registration.Status.CANCELLED
+    ).count() == (2)
+    assert not CalendarFeed.objects.filter(user=member).exists()
+    assert not Follow.objects.filter(user=member).exists()
+    # The affiliation periods keep only their dates.
+    records = list(AffiliationRecord.objects.filter(user=member))
+    assert records and all(r.started_on and not r.department for r in records)
+
+
+def test_a_head_cannot_accept_a_withdrawn_members_request(busy_member):
+    member, approval = busy_member
+    request = JoinRequest.objects.get(user=member)
+    head = SectionMembership.objects.get(section=approval, role="head").user
+    # Withdrawn between the request and the decision: the request is withdrawn with them,
+    # and deciding it afterwards changes nothing.
+    accounts_services.member_withdraw(user_id=member.pk, actor=member)
+    sections_services.join_request_decide(request_id=request.pk, actor=head, accept=True)
+    assert not SectionMembership.objects.filter(user=member).exists()
