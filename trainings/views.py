@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import applicant, member
-from events.selectors import rsvp_panel
+from events.selectors import rsvp_panel, rsvp_panels
 from events.services import RegistrationError
 
 from . import selectors, services
@@ -136,9 +136,8 @@ def material_download(request, pk: int, material_id: int):
 @require_GET
 def orientation(request):
     sessions = selectors.orientations_upcoming()
-    items = [
-        {"training": t, "panel": rsvp_panel(event=t.event, user=request.user)} for t in sessions
-    ]
+    panels = rsvp_panels(events=[t.event for t in sessions], user=request.user)
+    items = [{"training": t, "panel": panel} for t, panel in zip(sessions, panels, strict=True)]
     return render(request, "trainings/orientation.html", {"items": items})
 
 
