@@ -98,6 +98,7 @@ def test_members_and_staff_reach_every_member_page(client, role, tmp_path):
     for route in sorted({route for route, policy in all_routes() if policy == MEMBER}):
         path = real_path(world, route)
         response = client.get(path)
+        response.close()  # a file download streams; close it
         if (role, route) in EXPECTED_404:
             assert response.status_code == 404, (role, path)
             continue
