@@ -135,11 +135,16 @@ def material_download(request, pk: int, material_id: int):
 @applicant
 @require_GET
 def orientation(request):
-    sessions = selectors.orientations_upcoming()
-    items = [
-        {"training": t, "panel": rsvp_panel(event=t.event, user=request.user)} for t in sessions
-    ]
-    return render(request, "trainings/orientation.html", {"items": items})
+    """The sessions, for those who may apply; for any other signed-in account (draft,
+    rejected, suspended, …) only the reason, since apply and `.ics` would answer 404."""
+    problem = selectors.orientation_problem(request.user)
+    items = []
+    if problem is None:
+        items = [
+            {"training": t, "panel": rsvp_panel(event=t.event, user=request.user)}
+            for t in selectors.orientations_upcoming()
+        ]
+    return render(request, "trainings/orientation.html", {"items": items, "problem": problem})
 
 
 def _orientation_only(pk: int) -> None:
