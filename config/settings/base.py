@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous GETs of the public coverage outputs, answered from memory (see the module).
     "municipalities.middleware.CoverageFastPathMiddleware",
+    # CSP, Permissions-Policy, no-store for signed-in pages (inside the fast path, so the
+    # responses it keeps carry them too; see core/middleware.py).
+    "core.middleware.SecurityHeadersMiddleware",
     # A NUL character anywhere in the request is a 400 (PostgreSQL refuses it in text).
     "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
