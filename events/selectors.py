@@ -31,11 +31,14 @@ def registration_of(*, event: Event, user) -> Registration | None:
 
 
 def waitlist_position(registration: Registration) -> int | None:
-    if registration.status != S.WAITLISTED or registration.waitlisted_at is None:
+    """1 for the next member to be promoted. The queue is ordered by `waitlist_seq`, the
+    number each member drew while holding the event lock (unique per event)."""
+    if registration.status != S.WAITLISTED or registration.waitlist_seq is None:
         return None
-    ahead = Registration.objects.filter(event_id=registration.event_id, status=S.WAITLISTED).filter(
-        Q(waitlisted_at__lt=registration.waitlisted_at)
-        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk)
+    ahead = Registration.objects.filter(
+        event_id=registration.event_id,
+        status=S.WAITLISTED,
+        waitlist_seq__lt=registration.waitlist_seq,
     )
     return ahead.count() + 1
 

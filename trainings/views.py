@@ -135,10 +135,15 @@ def material_download(request, pk: int, material_id: int):
 @applicant
 @require_GET
 def orientation(request):
-    sessions = selectors.orientations_upcoming()
-    panels = rsvp_panels(events=[t.event for t in sessions], user=request.user)
-    items = [{"training": t, "panel": panel} for t, panel in zip(sessions, panels, strict=True)]
-    return render(request, "trainings/orientation.html", {"items": items})
+    """The sessions, for those who may apply; for any other signed-in account (draft,
+    rejected, suspended, …) only the reason, since apply and `.ics` would answer 404."""
+    problem = selectors.orientation_problem(request.user)
+    items = []
+    if problem is None:
+        sessions = selectors.orientations_upcoming()
+        panels = rsvp_panels(events=[t.event for t in sessions], user=request.user)
+        items = [{"training": t, "panel": p} for t, p in zip(sessions, panels, strict=True)]
+    return render(request, "trainings/orientation.html", {"items": items, "problem": problem})
 
 
 def _orientation_only(pk: int) -> None:
