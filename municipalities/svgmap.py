@@ -1,8 +1,9 @@
 """The coverage map of Japan as inline SVG, drawn on the server.
 
-Geometry (projected outlines, dot positions) never changes while a process runs, so it is
-computed once per process and kept in module-level caches; each render only fills in the
-colours and counts of the current coverage.
+Pure functions: the renderer receives the prefectures' counts, the local-government rows
+and the projected outlines, and keeps nothing. What is computed once per process (the
+outlines) and rendered once per data version (the SVG) is kept by
+`municipalities.coverage`, the one home of the coverage caches.
 
 Projection: equirectangular with a cos(latitude) correction (good enough at page size).
 The main frame holds Hokkaido to Kyushu, including the Izu islands at their true place.
@@ -21,7 +22,6 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.utils.html import escape
 
@@ -130,9 +130,9 @@ class PrefectureShape:
     cy: float
 
 
-@lru_cache(maxsize=1)
 def prefecture_shapes() -> dict[str, PrefectureShape]:
-    """The 47 projected outlines, read once per process."""
+    """The 47 projected outlines, read from the repository's file (`coverage` keeps them
+    for the life of the process)."""
     outlines = json.loads(OUTLINES_JSON.read_text(encoding="utf-8"))
     shapes = {}
     for code in sorted(outlines):
@@ -204,6 +204,7 @@ def _inset_boxes() -> str:
 def render(
     *,
     prefectures: Sequence,
+    shapes: dict[str, PrefectureShape],
     dots: dict[str, list[Dot]],
     covered: frozenset[str] | set[str],
     link: str | None,
@@ -214,7 +215,6 @@ def render(
 ) -> str:
     """The whole SVG. `prefectures` are objects with code, name, covered, total and
     percent; `link` is the page URL the prefecture links filter (None: no links)."""
-    shapes = prefecture_shapes()
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     role = 'role="group"' if interactive else 'role="img"'
     out = [
@@ -270,42 +270,34 @@ def render(
     return "".join(out)
 
 
-# --- Per-process memo of rendered maps -----------------------------------------------------
-_dots_memo: dict[str, dict[str, list[Dot]]] = {}
-_svg_memo: dict[tuple, str] = {}
-_MEMO_LIMIT = 16
-
-
-def coverage_map(data, *, link: str | None, interactive: bool, id_prefix: str = "cov-map") -> str:
-    """The SVG for a computed coverage (`selectors.CoverageData`), rendered once per data
-    version and variant in each process."""
-    from .selectors import coverage_local_governments
-
-    key = (data.version, link, interactive, id_prefix)
-    svg = _svg_memo.get(key)
-    if svg is not None:
-        return svg
-    dots = _dots_memo.get(data.rows_key)
-    if dots is None:
-        dots = dots_for(coverage_local_governments(data))
-        _dots_memo.clear()
-        _dots_memo[data.rows_key] = dots
-    svg = render(
-        prefectures=data.prefectures,
-        dots=dots,
-        covered=data.covered_codes,
+def coverage_map(
+    *,
+    prefectures: Sequence,
+    rows: Iterable,
+    covered: frozenset[str] | set[str],
+    shapes: dict[str, PrefectureShape],
+    link: str | None,
+    interactive: bool,
+    id_prefix: str = "cov-map",
+) -> str:
+    """The coverage map: `prefectures` with their counts, `rows` the current local
+    governments (for the dots), `covered` the codes with members."""
+    covered_count = sum(p.covered for p in prefectures)
+    total = sum(p.total for p in prefectures)
+    percent = round(covered_count * 100 / total, 1) if total else 0.0
+    return render(
+        prefectures=prefectures,
+        shapes=shapes,
+        dots=dots_for(rows),
+        covered=covered,
         link=link,
         interactive=interactive,
         title="参加自治体の地図",
         desc=(
-            f"都道府県ごとの参加率で色分けした日本地図。参加自治体 {data.covered:,} / "
-            f"{data.total:,}（{data.percent}%）。点は市区町村で、塗りつぶしの点は参加者がいる"
+            f"都道府県ごとの参加率で色分けした日本地図。参加自治体 {covered_count:,} / "
+            f"{total:,}（{percent}%）。点は市区町村で、塗りつぶしの点は参加者がいる"
             "自治体、白い点はまだいない自治体です。沖縄県・奄美群島と小笠原諸島は枠内に"
             "縮尺を変えて表示しています。同じ内容を下の表でも確認できます。"
         ),
         id_prefix=id_prefix,
     )
-    if len(_svg_memo) >= _MEMO_LIMIT:
-        _svg_memo.clear()
-    _svg_memo[key] = svg
-    return svg
