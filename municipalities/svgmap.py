@@ -79,6 +79,22 @@ WIDTH = round(MAIN.width)
 HEIGHT = round(MAIN.height)
 # Where a focused or hovered prefecture's name and counts appear (open sea, east of Tohoku).
 CAPTION_X, CAPTION_Y = 650.0, 560.0
+# Small prefectures are hard to hit, above all on a phone (東京都 is 46 × 24 units, under
+# 20 × 10 CSS px at 390 px). Each gets a label in the open sea, joined to it by a line and
+# part of its own link: a target of LABEL_HIT_W × LABEL_HIT_H units (about 41 × 25 CSS px
+# at 390 px, 100 × 60 at 1280 px). Centres chosen so that the target covers only sea (a
+# test checks that it never lies over another prefecture's land).
+SMALL_PREFECTURE_LABELS: dict[str, tuple[float, float]] = {
+    "13": (610.0, 670.0),  # 東京都: south-east of the Bōsō peninsula, east of the Izu islands
+    "14": (445.0, 712.0),  # 神奈川県: south of Sagami Bay, west of the Izu islands
+    "27": (350.0, 778.0),  # 大阪府: south of the Kii peninsula
+    "37": (245.0, 778.0),  # 香川県: south of Shikoku
+    "41": (62.0, 676.0),  # 佐賀県: the Genkai Sea, west of Fukuoka
+    "47": (310.0, 150.0),  # 沖縄県: inside its inset, east of the main island
+}
+LABEL_HIT_W, LABEL_HIT_H = 100.0, 60.0
+LABEL_H = 34.0
+LABEL_FONT = 16.0
 
 
 def project(lng: float, lat: float) -> tuple[float, float]:
@@ -201,6 +217,32 @@ def _inset_boxes() -> str:
     return "".join(parts)
 
 
+def label_box(code: str) -> tuple[float, float, float, float]:
+    """The target around a small prefecture's label: x, y, width, height."""
+    x, y = SMALL_PREFECTURE_LABELS[code]
+    return x - LABEL_HIT_W / 2, y - LABEL_HIT_H / 2, LABEL_HIT_W, LABEL_HIT_H
+
+
+def _label(code: str, name: str, shape: PrefectureShape) -> str:
+    """A small prefecture's label: a line from the shape, an invisible target, a pill with
+    the name. Colours are presentation attributes so that it stays right without CSS."""
+    x, y = SMALL_PREFECTURE_LABELS[code]
+    hx, hy, hw, hh = label_box(code)
+    width = LABEL_FONT * len(name) + 18
+    return (
+        f'<g class="cov-label" aria-hidden="true">'
+        f'<line x1="{_num(shape.cx)}" y1="{_num(shape.cy)}" x2="{_num(x)}" y2="{_num(y)}" '
+        f'stroke="#767676" stroke-width="1"/>'
+        f'<rect class="cov-label__hit" x="{_num(hx)}" y="{_num(hy)}" width="{_num(hw)}" '
+        f'height="{_num(hh)}" fill="#000" fill-opacity="0"/>'
+        f'<rect class="cov-label__pill" x="{_num(x - width / 2)}" y="{_num(y - LABEL_H / 2)}" '
+        f'width="{_num(width)}" height="{_num(LABEL_H)}" rx="{_num(LABEL_H / 2)}" '
+        f'fill="#fff" stroke="#767676"/>'
+        f'<text x="{_num(x)}" y="{_num(y + LABEL_FONT * 0.36)}" text-anchor="middle">'
+        f"{escape(name)}</text></g>"
+    )
+
+
 def render(
     *,
     prefectures: Sequence,
@@ -252,6 +294,8 @@ def render(
                     f"{'参加者あり' if yes else '参加者なし'}</title></circle>"
                 )
             out.append("</g>")
+        if link and pref.code in SMALL_PREFECTURE_LABELS:
+            out.append(_label(pref.code, pref.name, shape))
         if link:
             # Shown on hover and keyboard focus, always at the same spot in the open sea so
             # no neighbouring prefecture can paint over it.

@@ -96,6 +96,39 @@ def test_the_renderer_keeps_nothing_and_imports_no_selector():
     module_state = [
         name
         for name, value in vars(svgmap).items()
-        if isinstance(value, dict | list | set) and not name.startswith("__")
+        if isinstance(value, dict | list | set)
+        and not name.isupper()  # constants are fine
+        and not name.startswith("__")
     ]
     assert module_state == [], module_state
+
+
+def _overlap(a, b) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def test_small_prefectures_get_a_label_target_inside_their_own_link():
+    data = coverage_data()
+    svg = coverage.map_svg(data, link="/coverage/", interactive=True)
+    for code in svgmap.SMALL_PREFECTURE_LABELS:
+        link = svg.split(f'data-pref="{code}"', 1)[1].split("</a>", 1)[0]
+        assert 'class="cov-label"' in link and 'class="cov-label__hit"' in link, code
+    assert svg.count('class="cov-label"') == len(svgmap.SMALL_PREFECTURE_LABELS)
+    assert {"13", "14", "27", "37", "41"} <= set(svgmap.SMALL_PREFECTURE_LABELS)
+    # The embed has no links, so no targets.
+    embed = coverage.map_svg(data, link=None, interactive=False, id_prefix="cov-embed")
+    assert "cov-label" not in embed
+
+
+def test_label_targets_stay_in_the_picture_apart_and_clear_of_the_caption():
+    boxes = {code: svgmap.label_box(code) for code in svgmap.SMALL_PREFECTURE_LABELS}
+    caption = (svgmap.CAPTION_X - 8, svgmap.CAPTION_Y - 26, 190, 62)
+    for code, (x, y, w, h) in boxes.items():
+        assert 0 <= x and x + w <= svgmap.WIDTH and 0 <= y and y + h <= svgmap.HEIGHT, code
+        assert not _overlap((x, y, w, h), caption), code
+        frames = {frame_of(x, y), frame_of(x + w, y + h)}
+        assert frames == ({"okinawa"} if code == "47" else {"main"}), (code, frames)
+        for other, box in boxes.items():
+            assert other == code or not _overlap((x, y, w, h), box), (code, other)
