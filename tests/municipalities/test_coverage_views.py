@@ -403,3 +403,16 @@ def test_approval_and_withdrawal_show_on_the_page_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         member_withdraw(user_id=applicant.pk, actor=staff)
     assert 'data-testid="covered">0<small>' in html(client.get(URL))
+
+
+def test_the_public_member_count_leaves_out_staff_accounts(client, some_members):
+    """Issue 10 item 7: with 300 members and the staff account, the page said 301 人."""
+    from tests.factories import StaffFactory
+
+    StaffFactory(local_government=None, affiliation_type="")
+    StaffFactory(local_government=local_government("472018"))  # staff with an affiliation
+    coverage_invalidate()
+    for url in (URL, "/"):
+        page = html(client.get(url))
+        assert "4<small> 人</small>" in page, url  # the four members of some_members
+        assert "3<small> / 1,788</small>" in page, url  # 那覇市 is not covered by staff
