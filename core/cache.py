@@ -126,7 +126,7 @@ class ResilientRedisCache(RedisCache):
     def probe(self) -> bool:
         """Ask Redis itself (not the fallback): True when it answers a PING."""
         try:
-            self._cache.get_client(None, write=True).ping()
+            self._cache.get_client(None, write=True).ping()  # type: ignore[attr-defined]
         except UNREACHABLE as exc:
             self._went_down(exc)
             return False

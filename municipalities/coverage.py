@@ -81,7 +81,7 @@ class LocalGovernmentRow(NamedTuple):
 
     @property
     def kind_label(self) -> str:
-        return LocalGovernment.Kind(self.kind).label
+        return str(LocalGovernment.Kind(self.kind).label)
 
     @property
     def display_name(self) -> str:

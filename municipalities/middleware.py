@@ -15,6 +15,7 @@ always take the normal path.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -66,7 +67,7 @@ class CoverageFastPathMiddleware:
                     stored = (response.content, list(response.items()))
                     coverage.rendered_put(key, stored)
                     return response
-        body, headers = stored  # type: ignore[misc]
+        body, headers = cast(tuple[bytes, list[tuple[str, str]]], stored)
         return self._replay(request, body, headers)
 
     @staticmethod
@@ -75,9 +76,10 @@ class CoverageFastPathMiddleware:
         for name, value in headers:
             response.headers[name] = value
         last_modified = response.headers.get("Last-Modified")
-        return get_conditional_response(
+        conditional = get_conditional_response(
             request,
             etag=response.headers.get("ETag"),
             last_modified=parse_http_date_safe(last_modified) if last_modified else None,
             response=response,
         )
+        return conditional or response
