@@ -174,8 +174,7 @@ def _members_per_local_government() -> list[tuple[int | None, int]]:
 class _Memo:
     data: CoverageData | None = None
     data_read_at: float = 0.0  # time.monotonic()
-    rows_key: str = ""
-    rows: tuple[LocalGovernmentRow, ...] = ()
+    rows: tuple[str, tuple[LocalGovernmentRow, ...]] = ("", ())  # (fingerprint, rows)
     rendered_version: str = ""
     rendered: dict[tuple, object] = field(default_factory=dict)
     shapes: dict[str, svgmap.PrefectureShape] | None = None
@@ -199,7 +198,7 @@ def forget() -> None:
     cache.delete(COVERAGE_CACHE_KEY)
     with _memo_lock:
         _memo.data = None
-        _memo.rows_key, _memo.rows = "", ()
+        _memo.rows = ("", ())
         _memo.rendered_version = ""
         _memo.rendered.clear()
 
@@ -214,14 +213,15 @@ def _rows_fingerprint(rows: Iterable[LocalGovernmentRow]) -> str:
 
 def _rows_remember(key: str, rows: tuple[LocalGovernmentRow, ...]) -> None:
     with _memo_lock:
-        _memo.rows_key, _memo.rows = key, rows
+        _memo.rows = (key, rows)  # one assignment: readers never see a key with other rows
 
 
 def rows(data: CoverageData) -> tuple[LocalGovernmentRow, ...]:
     """The current local governments in code order, as `data` was computed against. No
     query when this process has them already (one in a freshly started process)."""
-    if _memo.rows_key == data.rows_key:
-        return _memo.rows
+    key, kept = _memo.rows
+    if key == data.rows_key:
+        return kept
     loaded = tuple(
         LocalGovernmentRow(*values)
         for values in LocalGovernment.objects.filter(is_defunct=False)
