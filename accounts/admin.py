@@ -12,9 +12,12 @@ from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -482,7 +485,44 @@ class TrustedDomainAdmin(SafeAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("local_government",)
 
 
-# --- allauth's models, under Japanese names and with our permission rule ------------------
+# --- Django's and allauth's models, in Japanese and with our permission rule -------------
+
+PERMISSION_VERBS = {"view": "閲覧", "add": "追加", "change": "変更", "delete": "削除"}
+
+
+def permission_label(permission: Permission) -> str:
+    """「利用者・入庁審査 | 入庁申請 | 閲覧」 for Django's English "Can view 入庁申請"; our own
+    permissions already have Japanese names."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    try:
+        app = django_apps.get_app_config(content_type.app_label).verbose_name
+    except LookupError:
+        app = content_type.app_label
+    name = model._meta.verbose_name if model else content_type.model
+    verb, _, rest = permission.codename.partition("_")
+    if model and verb in PERMISSION_VERBS and rest == model._meta.model_name:
+        return f"{app} | {name} | {PERMISSION_VERBS[verb]}"
+    return f"{app} | {name} | {permission.name}"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(SafeAdminMixin, GroupAdmin):
+    """The staff roles (core/staff_roles.py): Django's group admin, with the permissions
+    named in Japanese."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "permissions":
+            # allauth's own authenticator permissions guard nothing: the admin shows the
+            # proxy (二要素認証の登録), which has its own.
+            kwargs["queryset"] = Permission.objects.exclude(content_type__app_label="mfa")
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if db_field.name == "permissions":
+            field.label_from_instance = permission_label
+        return field
 
 
 admin.site.unregister(EmailAddress)

@@ -28,6 +28,7 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 # Data, not labels: e-mail addresses, URLs, slugs, tokens (anything with a digit, a dot,
 # an underscore or a hyphen inside).
 DATA = re.compile(r"\S+@\S+|https?://\S+|[A-Za-z0-9]*[-_.0-9][A-Za-z0-9_.\-/]*")
+LABEL_SELECTS = {"action", "permissions"}  # choices that are labels, not data
 LABEL_TAGS = {"th", "label", "h1", "h2", "h3", "h4", "button", "legend", "caption"}
 
 
@@ -49,9 +50,9 @@ class Labels(HTMLParser):
         if tag == "th" and any(c.startswith("field-") for c in classes):
             is_label = False  # a changelist row's first cell: the object, i.e. data
         if tag == "select":
-            self.in_action_select = a.get("name") == "action"
+            self.in_action_select = a.get("name") in LABEL_SELECTS
         if tag == "option" and self.in_action_select:
-            is_label = True  # the bulk actions' names (other options are data)
+            is_label = True  # the bulk actions' and permissions' names (others are data)
         if tag == "input" and a.get("type") in {"submit", "button"} and a.get("value"):
             self.texts.append(a["value"])
         if tag in {"input", "br", "img", "meta", "link", "hr"}:
