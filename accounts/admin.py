@@ -1,12 +1,23 @@
-"""Staff review in the Django admin: the application queue, members, trusted domains."""
+"""Staff review in the Django admin: the application queue, members, trusted domains.
+
+Every transition checks its permission (core/staff_roles.py): 承認・不承認・差し戻し need
+`accounts.approve_application`, 利用停止・解除 `accounts.suspend_member`, 所属変更の確認
+`accounts.verify_affiliation`; the buttons show only to staff who hold them."""
 
 from __future__ import annotations
 
 import threading
 
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -14,10 +25,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin_safety import SafeAdminMixin
+from core.admin_safety import SafeAdminMixin, action_permissions, require
 
 from . import services
-from .models import AffiliationRecord, Application, StatusChange, TrustedDomain, User
+from .models import (
+    AffiliationRecord,
+    Application,
+    StaffAuthenticator,
+    StatusChange,
+    TrustedDomain,
+    User,
+)
 
 S = User.Status
 APPLICATION_STATES = [S.UNVERIFIED, S.DRAFT, S.SUBMITTED, S.NEEDS_INFO, S.REJECTED]
@@ -198,24 +216,43 @@ class TransitionAdminMixin:
         }
         return TemplateResponse(request, self.transition_template, context)
 
+    def after_transition_url(self, request, obj) -> str:
+        """Where a transition made on one object's page lands: that page again."""
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
     def _single(self, request, object_id, action_name):
+        # The permission first: a refusal says nothing about whether the object exists.
+        require(self, request, *action_permissions(self, f"action_{action_name}"))
         # get_object answers None for a tampered id ("abc", NUL, an overflowing integer).
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404("対象が見つかりません。")
         queryset = self.get_queryset(request).filter(pk=obj.pk)
-        change_url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
-        )
         if action_name in self.direct_actions:
-            if request.method == "POST":
-                getattr(self, f"action_{action_name}")(request, queryset)
-            return HttpResponseRedirect(change_url)
+            if request.method != "POST":  # GET changes nothing
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[obj.pk],
+                    )
+                )
+            getattr(self, f"action_{action_name}")(request, queryset)
+            return HttpResponseRedirect(self.after_transition_url(request, obj))
         response = getattr(self, f"action_{action_name}")(request, queryset)
         if response is None:
-            return HttpResponseRedirect(change_url)
+            return HttpResponseRedirect(self.after_transition_url(request, obj))
         response.context_data["single"] = True
         return response
+
+    def transition_permissions(self, request) -> dict[str, bool]:
+        """For the change page's buttons: {"can_approve": True, ...}."""
+        return {
+            f"can_{name}": all(
+                getattr(self, f"has_{p}_permission")(request)
+                for p in action_permissions(self, f"action_{name}")
+            )
+            for name in self.single_actions
+        }
 
     def get_urls(self):
         urls = [
@@ -233,8 +270,10 @@ class TransitionAdminMixin:
 
 @admin.register(Application)
 class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
+    # Six columns that fit 1280 px beside the filters (the e-mail carries the domain
+    # match under it; the date is short): tests/e2e/test_admin_queue.py.
     list_display = (
-        "full_name", "email", "affiliation", "domain_match", "waited", "status", "submitted_at",
+        "full_name", "email_and_domain", "affiliation", "waited", "status", "submitted",
     )  # fmt: skip
     list_filter = (
         QueueStatusFilter,
@@ -259,6 +298,16 @@ class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status__in=APPLICATION_STATES)
 
+    def has_approve_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.approve_application")
+
+    def after_transition_url(self, request, obj) -> str:
+        """Back to the queue (with its filters): an approved account has left it, so its
+        page would answer "not found"."""
+        url = reverse("admin:accounts_application_changelist")
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return add_preserved_filters(context, url)
+
     @admin.display(description="待ち時間", ordering="submitted_at")
     def waited(self, obj):
         if obj.status != S.SUBMITTED or not obj.submitted_at:
@@ -268,6 +317,18 @@ class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
         if hours >= services.settings.VETTING_OVERDUE_HOURS:
             return format_html('<strong style="color:#c00">{}（超過）</strong>', text)
         return text
+
+    @admin.display(description="申請日時", ordering="submitted_at")
+    def submitted(self, obj):
+        if not obj.submitted_at:
+            return "—"
+        return timezone.localtime(obj.submitted_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description="メールアドレス・ドメイン照合", ordering="email")
+    def email_and_domain(self, obj):
+        return format_html(
+            '{}<br><span class="domain-match">{}</span>', obj.email, self.domain_match(obj)
+        )
 
     @admin.display(description="ドメイン照合")
     def domain_match(self, obj):
@@ -292,9 +353,10 @@ class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         self._local.request = request
+        extra_context = {**(extra_context or {}), **self.transition_permissions(request)}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="選んだ申請を承認（入庁）する")
+    @admin.action(description="選んだ申請を承認（入庁）する", permissions=["approve"])
     def action_approve(self, request, queryset):
         self._run(
             request,
@@ -303,7 +365,7 @@ class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             lambda u: services.application_approve(user_id=u.pk, actor=request.user),
         )
 
-    @admin.action(description="選んだ申請を不承認にする…")
+    @admin.action(description="選んだ申請を不承認にする…", permissions=["approve"])
     def action_reject(self, request, queryset):
         return self._form_step(
             request,
@@ -317,7 +379,7 @@ class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="選んだ申請に確認事項を送る（差し戻し）…")
+    @admin.action(description="選んだ申請に確認事項を送る（差し戻し）…", permissions=["approve"])
     def action_request_info(self, request, queryset):
         return self._form_step(
             request,
@@ -362,7 +424,28 @@ class MemberAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     single_actions = ("suspend", "reinstate", "verify")
     change_form_template = "admin/accounts/member_change_form.html"
 
-    @admin.action(description="選んだ会員を利用停止にする…")
+    def has_suspend_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.suspend_member")
+
+    def has_verify_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.verify_affiliation")
+
+    def has_change_permission(self, request, obj=None):
+        # Only a superuser changes a superuser's account (its groups, its staff flag).
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Roles are groups; the superuser flag is above every role: superusers only.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else (*fields, "is_superuser")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self.transition_permissions(request)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="選んだ会員を利用停止にする…", permissions=["suspend"])
     def action_suspend(self, request, queryset):
         return self._form_step(
             request,
@@ -376,7 +459,7 @@ class MemberAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="選んだ会員の利用停止を解除する")
+    @admin.action(description="選んだ会員の利用停止を解除する", permissions=["suspend"])
     def action_reinstate(self, request, queryset):
         self._run(
             request,
@@ -385,7 +468,7 @@ class MemberAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
             lambda u: services.member_reinstate(user_id=u.pk, actor=request.user),
         )
 
-    @admin.action(description="選んだ会員の所属変更を確認済みにする")
+    @admin.action(description="選んだ会員の所属変更を確認済みにする", permissions=["verify"])
     def action_verify(self, request, queryset):
         self._run(
             request,
@@ -400,3 +483,97 @@ class TrustedDomainAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_display = ("domain", "local_government", "note")
     search_fields = ("domain", "local_government__name", "note")
     autocomplete_fields = ("local_government",)
+
+
+# --- Django's and allauth's models, in Japanese and with our permission rule -------------
+
+PERMISSION_VERBS = {"view": "閲覧", "add": "追加", "change": "変更", "delete": "削除"}
+
+
+def permission_label(permission: Permission) -> str:
+    """「利用者・入庁審査 | 入庁申請 | 閲覧」 for Django's English "Can view 入庁申請"; our own
+    permissions already have Japanese names."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    try:
+        app = django_apps.get_app_config(content_type.app_label).verbose_name
+    except LookupError:
+        app = content_type.app_label
+    name = model._meta.verbose_name if model else content_type.model
+    verb, _, rest = permission.codename.partition("_")
+    if model and verb in PERMISSION_VERBS and rest == model._meta.model_name:
+        return f"{app} | {name} | {PERMISSION_VERBS[verb]}"
+    return f"{app} | {name} | {permission.name}"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(SafeAdminMixin, GroupAdmin):
+    """The staff roles (core/staff_roles.py): Django's group admin, with the permissions
+    named in Japanese."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "permissions":
+            # allauth's own authenticator permissions guard nothing: the admin shows the
+            # proxy (二要素認証の登録), which has its own.
+            kwargs["queryset"] = Permission.objects.exclude(content_type__app_label="mfa")
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if db_field.name == "permissions":
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class StaffEmailAddressAdmin(SafeAdminMixin, EmailAddressAdmin):
+    """allauth's admin, whose "mark as verified" action declared no permission (a staff
+    account allowed only to look could run it)."""
+
+    actions = ["make_verified"]
+
+    @admin.action(description="選んだメールアドレスを確認済みにする", permissions=["change"])
+    def make_verified(self, request, queryset):
+        return super().make_verified(request, queryset)
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(StaffAuthenticator)
+class StaffAuthenticatorAdmin(SafeAdminMixin, admin.ModelAdmin):
+    """Staff's second factors (TOTP, recovery codes). Read-only: the secret (`data`) is
+    never shown; deleting one resets a staff member's second factor (they set it up again
+    at the next admin login)."""
+
+    list_display = ("owner", "kind", "created", "last_used")
+    list_filter = ("type",)
+    list_select_related = ("user",)
+    search_fields = ("user__email", "user__full_name")
+    fields = ("owner", "kind", "created", "last_used")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="利用者", ordering="user__email")
+    def owner(self, obj):
+        return f"{obj.user}（{obj.user.email}）"
+
+    @admin.display(description="種類", ordering="type")
+    def kind(self, obj):
+        return obj.get_type_display()
+
+    @admin.display(description="登録日時", ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description="最終利用日時", ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at

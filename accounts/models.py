@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -99,6 +100,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = "利用者"
         verbose_name_plural = "利用者"
+        # Staff actions finer than "change" (core/staff_roles.py gives them to the roles).
+        permissions = [
+            ("suspend_member", "会員を利用停止・停止解除にできる"),
+            ("verify_affiliation", "会員の所属変更を確認済みにできる"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(
@@ -155,7 +161,9 @@ UNDER_REVIEW_STATES = frozenset({User.Status.SUBMITTED, User.Status.NEEDS_INFO})
 class StatusChange(models.Model):
     """Audit trail: every state transition, who made it, and why."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="status_changes")
+    user = models.ForeignKey(
+        User, verbose_name="利用者", on_delete=models.CASCADE, related_name="status_changes"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作者",
@@ -182,24 +190,34 @@ class StatusChange(models.Model):
 class AffiliationRecord(models.Model):
     """Affiliation history (異動・出向): one row per period."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="affiliations")
-    affiliation_type = models.CharField(max_length=20, choices=AffiliationType.choices)
+    user = models.ForeignKey(
+        User, verbose_name="利用者", on_delete=models.CASCADE, related_name="affiliations"
+    )
+    affiliation_type = models.CharField(
+        "所属の種類", max_length=20, choices=AffiliationType.choices
+    )
     local_government = models.ForeignKey(
         "municipalities.LocalGovernment",
+        verbose_name="所属自治体",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    ministry = models.CharField(max_length=40, blank=True)
-    other_body = models.CharField(max_length=100, blank=True)
-    department = models.CharField(max_length=100, blank=True)
-    position = models.CharField(max_length=60, blank=True)
+    ministry = models.CharField("府省庁", max_length=40, blank=True)
+    other_body = models.CharField("所属機関", max_length=100, blank=True)
+    department = models.CharField("部署", max_length=100, blank=True)
+    position = models.CharField("役職", max_length=60, blank=True)
     started_on = models.DateField("開始日")
     ended_on = models.DateField("終了日", null=True, blank=True)
     verified_at = models.DateTimeField("確認日時", null=True, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="確認者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -247,3 +265,14 @@ class Application(User):
         proxy = True
         verbose_name = "入庁申請"
         verbose_name_plural = "入庁申請（審査キュー）"
+        permissions = [("approve_application", "入庁申請を審査できる（承認・不承認・差し戻し）")]
+
+
+class StaffAuthenticator(Authenticator):
+    """allauth.mfa's authenticators (TOTP, recovery codes) in the admin, under a Japanese
+    name: the admin lists this proxy instead of allauth's own entry ("Authenticators")."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "二要素認証の登録"
+        verbose_name_plural = "二要素認証の登録"

@@ -3,13 +3,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin_safety import SafeAdminMixin
+from core.admin_safety import SafeAdminMixin, require
 
 from . import services
 from .forms import EpisodeAdminForm, GenerateEpisodesForm, ProgrammeAdminForm
@@ -32,6 +32,10 @@ class ProgrammeAdmin(SafeAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     actions = ["generate_episodes"]
     readonly_fields = ("generate_link",)
+
+    def has_generate_permission(self, request, obj=None):
+        """Generating episodes creates them: `broadcasts.add_episode`."""
+        return request.user.has_perm("broadcasts.add_episode")
 
     @admin.display(description="放送回の生成")
     def generate_link(self, obj):
@@ -61,14 +65,17 @@ class ProgrammeAdmin(SafeAdminMixin, admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
-    @admin.action(description="選んだ番組の放送回を期間を指定して生成する")
+    @admin.action(
+        description="選んだ番組の放送回を期間を指定して生成する", permissions=["generate"]
+    )
     def generate_episodes(self, request, queryset):
         return self._generate(request, list(queryset))
 
     def generate_view(self, request, pk):
+        require(self, request, "generate")
         programme = self.get_object(request, str(pk))
-        if programme is None or not self.has_change_permission(request, programme):
-            return HttpResponseRedirect(reverse("admin:broadcasts_programme_changelist"))
+        if programme is None:
+            raise Http404("番組が見つかりません。")
         return self._generate(request, [programme])
 
     def _generate(self, request, programmes):

@@ -249,11 +249,19 @@ class Notice(models.Model):
         DIGEST = "digest", "まとめ"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="broadcast_notices"
+        settings.AUTH_USER_MODEL,
+        verbose_name="会員",
+        on_delete=models.CASCADE,
+        related_name="broadcast_notices",
     )
     kind = models.CharField("種類", max_length=10, choices=Kind.choices)
     episode = models.ForeignKey(
-        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+        Episode,
+        verbose_name="放送回",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
     )
     day = models.DateField("日付", null=True, blank=True)
     created_at = models.DateTimeField("送信日時", default=timezone.now)

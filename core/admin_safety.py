@@ -9,6 +9,11 @@ mixes in `SafeAdminMixin` (tests/core/test_admin_safety.py checks it):
   (`local_government=abc` raised ValueError);
 - the raw-id widget does the same and lets an integer overflow through;
 - bulk actions look the posted ids up as they are (`_selected_action=abc` raised).
+
+It also holds the permission rule of our admin (docs/architecture.md, "Staff roles"): every
+bulk action declares the permissions it needs (`@admin.action(permissions=[...])`), and a
+POST of an action the account may not run is a 403 (Django itself would answer the
+changelist again, or "no action selected"). Custom admin views call `require()`.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 BIGINT_MAX = 2**63 - 1
 
@@ -54,8 +59,42 @@ class SafeForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value)
 
 
+def require(model_admin, request, *permissions: str, obj=None) -> None:
+    """Refuse (403) unless `model_admin.has_<name>_permission(request)` holds for each name
+    ("view", "change", or a custom one such as "approve")."""
+    for name in permissions:
+        check = getattr(model_admin, f"has_{name}_permission")
+        allowed = check(request, obj) if name in {"view", "change", "delete"} else check(request)
+        if not allowed:
+            raise PermissionDenied
+
+
+def action_permissions(model_admin, name: str) -> tuple[str, ...]:
+    """The permissions a bulk action declares (its `allowed_permissions`)."""
+    for func, action_name, _description in model_admin._get_base_actions():
+        if action_name == name:
+            return tuple(getattr(func, "allowed_permissions", ()))
+    raise KeyError(name)
+
+
 class SafeAdminMixin:
-    """Mix into a ModelAdmin: hostile lookups give "incorrect parameters" or a form error."""
+    """Mix into a ModelAdmin: hostile lookups give "incorrect parameters" or a form error,
+    and actions the account may not run are a 403."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "_save" not in request.POST:
+            known = {name for _func, name, _desc in self._get_base_actions()}
+            allowed = self.get_actions(request)
+            for name in request.POST.getlist("action"):
+                if name in known and name not in allowed:
+                    raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def run_action(self, request, name: str, queryset):
+        """Run a bulk action from a custom view (a button on the change page), with the
+        same permission check as the changelist."""
+        require(self, request, *action_permissions(self, name))
+        return getattr(self, name)(request, queryset)
 
     def response_action(self, request, queryset):
         # Bulk actions filter pk__in the posted ids: "abc" raised ValueError. Drop ids

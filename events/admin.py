@@ -55,7 +55,7 @@ class EventAdmin(SafeAdminMixin, admin.ModelAdmin):
             messages.error(request, exc.message)
         obj.refresh_from_db()
 
-    @admin.action(description="選択したイベントを中止する（参加者に通知）")
+    @admin.action(description="選択したイベントを中止する（参加者に通知）", permissions=["change"])
     def cancel_events(self, request, queryset):
         for event in queryset:
             services.event_cancel(event_id=event.pk)

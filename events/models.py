@@ -107,9 +107,14 @@ class Registration(models.Model):
         NOT_GOING = "not_going", "不参加"
         CANCELLED = "cancelled", "取消"
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    event = models.ForeignKey(
+        Event, verbose_name="イベント", on_delete=models.CASCADE, related_name="registrations"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations"
+        settings.AUTH_USER_MODEL,
+        verbose_name="会員",
+        on_delete=models.CASCADE,
+        related_name="registrations",
     )
     status = models.CharField("状態", max_length=12, choices=Status.choices, db_index=True)
     token = models.CharField("個人用リンクの鍵", max_length=64, unique=True, default=new_token)
@@ -150,7 +155,10 @@ class CalendarFeed(models.Model):
     """A member's private calendar feed: whoever holds the token sees their events."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+        settings.AUTH_USER_MODEL,
+        verbose_name="会員",
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
     )
     token = models.CharField("鍵", max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField("発行日時", default=timezone.now)

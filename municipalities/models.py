@@ -24,7 +24,10 @@ class LocalGovernment(models.Model):
 
     code = models.CharField("団体コード", max_length=6, unique=True)
     prefecture = models.ForeignKey(
-        Prefecture, on_delete=models.PROTECT, related_name="local_governments"
+        Prefecture,
+        verbose_name="都道府県",
+        on_delete=models.PROTECT,
+        related_name="local_governments",
     )
     name = models.CharField("名称", max_length=40)
     name_kana = models.CharField("読み", max_length=80)
@@ -40,7 +43,7 @@ class LocalGovernment(models.Model):
         on_delete=models.SET_NULL,
         related_name="predecessors",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
 
     class Meta:
         ordering = ["code"]

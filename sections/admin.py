@@ -24,15 +24,37 @@ class DepartmentAdmin(SafeAdminMixin, admin.ModelAdmin):
     inlines = [SectionInline]
 
 
-class MembershipInline(admin.TabularInline):
+class MemberColumns:
+    """Name, local government and department of a membership's member: two members may
+    share a name, so the list shows where each works."""
+
+    @admin.display(description="氏名", ordering="user__full_name")
+    def member_name(self, obj):
+        return obj.user.full_name or obj.user.email
+
+    @admin.display(description="所属自治体・機関")
+    def member_affiliation(self, obj):
+        return obj.user.affiliation_display or "—"
+
+    @admin.display(description="部署", ordering="user__department")
+    def member_department(self, obj):
+        return obj.user.department or "—"
+
+
+class MembershipInline(MemberColumns, admin.TabularInline):
     """Read-only here: role changes and removals go through the services (the actions on
     課のメンバー), so the last-head rule and meeting seats are kept right."""
 
     model = SectionMembership
     extra = 0
-    fields = ("user", "role", "joined_at")
+    fields = ("member_name", "member_affiliation", "member_department", "role", "joined_at")
     readonly_fields = fields
     can_delete = False
+    verbose_name = "メンバー"
+    verbose_name_plural = "メンバー一覧"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user__local_government__prefecture")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -48,12 +70,18 @@ class SectionAdmin(SafeAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SectionMembership)
-class SectionMembershipAdmin(SafeAdminMixin, admin.ModelAdmin):
-    list_display = ("section", "user", "role", "joined_at")
+class SectionMembershipAdmin(MemberColumns, SafeAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "section", "member_name", "member_affiliation", "member_department", "role", "joined_at",
+    )  # fmt: skip
+    list_display_links = ("section", "member_name")
     list_filter = ("role", "section__department")
-    search_fields = ("section__name", "user__email", "user__full_name")
-    list_select_related = ("section", "user")
-    readonly_fields = ("section", "user", "role", "joined_at")
+    search_fields = ("section__name", "user__email", "user__full_name", "user__department")
+    list_select_related = ("section", "user__local_government__prefecture")
+    readonly_fields = (
+        "section", "member_name", "member_affiliation", "member_department", "role", "joined_at",
+    )  # fmt: skip
+    fields = readonly_fields
     actions = ["make_head", "make_deputy", "make_member", "remove"]
 
     def has_add_permission(self, request):
@@ -82,15 +110,15 @@ class SectionMembershipAdmin(SafeAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="選択したメンバーを課長補佐にする")
+    @admin.action(description="選択したメンバーを課長補佐にする", permissions=["change"])
     def make_deputy(self, request, queryset):
         self._set_role(request, queryset, SectionMembership.Role.DEPUTY)
 
-    @admin.action(description="選択したメンバーを課員にする")
+    @admin.action(description="選択したメンバーを課員にする", permissions=["change"])
     def make_member(self, request, queryset):
         self._set_role(request, queryset, SectionMembership.Role.MEMBER)
 
-    @admin.action(description="選択したメンバーを課から外す")
+    @admin.action(description="選択したメンバーを課から外す", permissions=["change"])
     def remove(self, request, queryset):
         self._each(
             request,
@@ -100,7 +128,7 @@ class SectionMembershipAdmin(SafeAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="選択したメンバーを課長にする（課長交代）")
+    @admin.action(description="選択したメンバーを課長にする（課長交代）", permissions=["change"])
     def make_head(self, request, queryset):
         self._each(
             request,
@@ -126,11 +154,11 @@ class JoinRequestAdmin(SafeAdminMixin, admin.ModelAdmin):
                 request_id=join_request.pk, actor=request.user, accept=accept
             )
 
-    @admin.action(description="承認する（本人にメール）")
+    @admin.action(description="承認する（本人にメール）", permissions=["change"])
     def accept(self, request, queryset):
         self._decide(request, queryset, True)
 
-    @admin.action(description="見送る（本人にメール）")
+    @admin.action(description="見送る（本人にメール）", permissions=["change"])
     def decline(self, request, queryset):
         self._decide(request, queryset, False)
 
@@ -157,7 +185,7 @@ class MeetingAdmin(SafeAdminMixin, admin.ModelAdmin):
     def starts(self, obj):
         return obj.event.starts_at
 
-    @admin.action(description="中止する（参加者に通知）")
+    @admin.action(description="中止する（参加者に通知）", permissions=["change"])
     def cancel(self, request, queryset):
         for meeting in queryset:
             services.meeting_cancel(meeting_id=meeting.pk, actor=request.user)

@@ -77,9 +77,14 @@ class SectionMembership(models.Model):
         DEPUTY = "deputy", "課長補佐"
         MEMBER = "member", "課員"
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="memberships")
+    section = models.ForeignKey(
+        Section, verbose_name="課", on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name="会員",
+        on_delete=models.CASCADE,
+        related_name="section_memberships",
     )
     role = models.CharField("役割", max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField("参加日時", default=timezone.now)
@@ -104,9 +109,14 @@ class JoinRequest(models.Model):
         DECLINED = "declined", "見送り"
         WITHDRAWN = "withdrawn", "取り下げ"
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="join_requests")
+    section = models.ForeignKey(
+        Section, verbose_name="課", on_delete=models.CASCADE, related_name="join_requests"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_join_requests"
+        settings.AUTH_USER_MODEL,
+        verbose_name="会員",
+        on_delete=models.CASCADE,
+        related_name="section_join_requests",
     )
     message = models.TextField("ひとこと", max_length=500, blank=True)
     status = models.CharField(
@@ -148,12 +158,21 @@ class Invitation(models.Model):
         ACCEPTED = "accepted", "参加"
         DECLINED = "declined", "辞退"
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="invitations")
+    section = models.ForeignKey(
+        Section, verbose_name="課", on_delete=models.CASCADE, related_name="invitations"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_invitations"
+        settings.AUTH_USER_MODEL,
+        verbose_name="会員",
+        on_delete=models.CASCADE,
+        related_name="section_invitations",
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="招待した人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField("招待日時", default=timezone.now)
@@ -181,15 +200,25 @@ class Meeting(models.Model):
         SECTION = "section", "課のメンバー限定"
         ALL = "all", "全メンバー"
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="meetings")
+    section = models.ForeignKey(
+        Section, verbose_name="課", on_delete=models.CASCADE, related_name="meetings"
+    )
     event = models.OneToOneField(
-        "events.Event", on_delete=models.CASCADE, related_name="section_meeting"
+        "events.Event",
+        verbose_name="イベント",
+        on_delete=models.CASCADE,
+        related_name="section_meeting",
     )
     audience = models.CharField(
         "対象", max_length=10, choices=Audience.choices, default=Audience.SECTION
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="作成者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -1,18 +1,24 @@
 """Staff tools for trainings: create/edit (through the services), registrants, CSV,
-a message to all registrants, attendance pre-filled from personal-link clicks."""
+a message to all registrants, attendance pre-filled from personal-link clicks.
+
+The registrants are personal data with their own permissions (core/staff_roles.py): the
+list needs `trainings.view_registrants`, the CSV `trainings.export_registrants`, the
+message `trainings.mail_registrants`, and saving attendance the training's change
+permission."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from core.admin_safety import SafeAdminMixin
+from core.admin_safety import SafeAdminMixin, require
 from events.models import Event, Registration
 from events.services import RegistrationError
 
@@ -153,6 +159,21 @@ class TrainingAdmin(SafeAdminMixin, admin.ModelAdmin):
     def starts_at(self, obj):
         return timezone.localtime(obj.event.starts_at).strftime("%Y-%m-%d %H:%M")
 
+    def has_registrants_permission(self, request, obj=None):
+        return request.user.has_perm("trainings.view_registrants")
+
+    def has_export_permission(self, request, obj=None):
+        return request.user.has_perm("trainings.export_registrants")
+
+    def has_mail_permission(self, request, obj=None):
+        return request.user.has_perm("trainings.mail_registrants")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if self.has_registrants_permission(request):
+            return shown
+        return tuple(name for name in shown if name != "registrants_link")
+
     @admin.display(description="申込者")
     def registrants_link(self, obj):
         from django.utils.html import format_html
@@ -215,9 +236,15 @@ class TrainingAdmin(SafeAdminMixin, admin.ModelAdmin):
         ]
 
     def registrants_view(self, request, pk: int):
+        require(self, request, "registrants")
         training = get_object_or_404(Training.objects.select_related("event"), pk=pk)
         url = reverse("admin:trainings_training_registrants", args=[pk])
         form = AnnouncementForm()
+        do = request.POST.get("do") if request.method == "POST" else None
+        if do == "attendance":
+            require(self, request, "change", obj=training)
+        if do == "announce":
+            require(self, request, "mail")
         if request.method == "POST" and request.POST.get("do") == "attendance":
             # ASCII digits only: "²".isdigit() is true but int("²") raises.
             ids = {int(x) for x in request.POST.getlist("attended") if x.isascii() and x.isdigit()}
@@ -249,10 +276,15 @@ class TrainingAdmin(SafeAdminMixin, admin.ModelAdmin):
             "announcements": Announcement.objects.filter(training=training),
             "opts": self.model._meta,
             "going": Registration.Status.GOING,
+            "can_export": self.has_export_permission(request),
+            "can_mail": self.has_mail_permission(request),
+            "can_record_attendance": self.has_change_permission(request, training),
         }
         return TemplateResponse(request, "admin/trainings/registrants.html", context)
 
     def registrants_csv(self, request, pk: int):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
         training = get_object_or_404(Training.objects.select_related("event"), pk=pk)
         from core.exports import csv_response  # the one CSV writer (formula-safe)
 

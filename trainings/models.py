@@ -53,11 +53,17 @@ class Training(models.Model):
     )
     is_orientation = models.BooleanField("説明会（入庁審査中の方も申込可）", default=False)
     orientation_date = models.DateField("説明会の日付", null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
 
     class Meta:
         verbose_name = "庁内研修"
         verbose_name_plural = "庁内研修"
+        # The registrants' personal data has its own permissions (core/staff_roles.py).
+        permissions = [
+            ("view_registrants", "申込者一覧を見られる"),
+            ("export_registrants", "申込者をCSVで書き出せる"),
+            ("mail_registrants", "申込者全員にお知らせを送れる"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_orientation=False) | models.Q(orientation_date__isnull=False),
@@ -75,7 +81,9 @@ class Training(models.Model):
 
 
 class Lecturer(models.Model):
-    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="lecturers")
+    training = models.ForeignKey(
+        Training, verbose_name="研修", on_delete=models.CASCADE, related_name="lecturers"
+    )
     name = models.CharField("氏名", max_length=60)
     affiliation = models.CharField("所属", max_length=120, blank=True)
     profile = models.TextField("プロフィール", blank=True)
@@ -98,7 +106,9 @@ class Material(models.Model):
     """A file for the training's participants. Stored under MEDIA_ROOT, which no URL serves
     directly: the download view checks who may have it."""
 
-    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="materials")
+    training = models.ForeignKey(
+        Training, verbose_name="研修", on_delete=models.CASCADE, related_name="materials"
+    )
     title = models.CharField("資料名", max_length=120)
     file = models.FileField("ファイル", upload_to=material_path)
     uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
@@ -115,11 +125,17 @@ class Material(models.Model):
 class Announcement(models.Model):
     """A message from staff to every registrant of a training (sent through the outbox)."""
 
-    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="announcements")
+    training = models.ForeignKey(
+        Training, verbose_name="研修", on_delete=models.CASCADE, related_name="announcements"
+    )
     subject = models.CharField("件名", max_length=120)
     body = models.TextField("本文")
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="送信者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recipients = models.PositiveIntegerField("送信数", default=0)
     created_at = models.DateTimeField("送信日時", default=timezone.now)

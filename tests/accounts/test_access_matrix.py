@@ -144,3 +144,85 @@ def test_admin_login_goes_through_allauth(client):
     response = client.get("/admin/login/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+# --- staff without permissions -----------------------------------------------------------
+# Staff accounts get their rights from their role groups (core/staff_roles.py). One with
+# `is_staff` and no group may open the admin's front page and change its own password;
+# every model page and every custom admin page answers 403 (before looking the object up,
+# so that a refusal does not tell whether it exists).
+SITE_PAGES = {
+    "admin/": 200,  # "you may not view or change anything"
+    "admin/password_change/": 200,
+    "admin/password_change/done/": 200,
+    "admin/jsi18n/": 200,
+    "admin/login/": 302,  # already signed in: to the front page
+    "admin/r/<path:content_type_id>/<path:object_id>/": 404,  # "view on site": no such object
+}
+
+
+def admin_routes() -> list[str]:
+    from core.access import ADMIN
+
+    return sorted(route for route, policy in all_routes() if policy == ADMIN)
+
+
+def _admin_path(route: str, world) -> str:
+    """The route with a real object of its model (the first one)."""
+    from django.contrib import admin
+
+    parts = route.split("/")
+    for model, model_admin in admin.site._registry.items():
+        if parts[1:3] == [model._meta.app_label, model._meta.model_name]:
+            obj = model_admin.get_queryset(world.request).order_by("pk").first()
+            return "/" + re.sub(r"<(?:\w+:)?\w+>", str(obj.pk), route)
+    return concrete(route)
+
+
+def test_the_admin_matrix_covers_every_admin_url():
+    routes = admin_routes()
+    assert "admin/accounts/application/<path:object_id>/approve/" in routes
+    assert "admin/trainings/training/<int:pk>/registrants.csv" in routes
+    assert len(routes) > 100
+
+
+def test_staff_without_permissions_are_refused_every_admin_page(client, tmp_path, settings):
+    from django.contrib import admin
+
+    from tests.core.admin_world import admin_world, staff
+
+    settings.MEDIA_ROOT = tmp_path
+    world = admin_world()
+    client.force_login(staff())
+    wrong = []
+    for route in admin_routes():
+        if route == "admin/logout/":
+            continue  # signs out; nothing to refuse
+        if route.startswith("admin/^"):  # the app index pages: none of their models is open
+            for label in {m._meta.app_label for m in admin.site._registry}:
+                if client.get(f"/admin/{label}/").status_code != 404:
+                    wrong.append(f"GET /admin/{label}/")
+            continue
+        if route.startswith("admin/(?P"):  # the catch-all: an unknown admin page
+            if client.get("/admin/nosuchapp/nosuchmodel/").status_code != 404:
+                wrong.append("GET /admin/nosuchapp/nosuchmodel/")
+            continue
+        path = _admin_path(route, world)
+        if route in SITE_PAGES:
+            response = client.get(path)
+            if response.status_code != SITE_PAGES[route]:
+                wrong.append(f"GET {path}: {response.status_code}")
+            continue
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            if route.endswith("<path:object_id>/"):  # Django's redirect to the change page
+                location = response.get("Location", "")
+                if response.status_code != 302 or client.get(location).status_code != 403:
+                    wrong.append(f"{method.upper()} {path}: {response.status_code} {location}")
+            elif response.status_code != 403 and not (
+                method == "post" and response.status_code == 405
+            ):
+                wrong.append(f"{method.upper()} {path}: {response.status_code}")
+    front = client.get("/admin/").content.decode()
+    assert "/admin/accounts/" not in front and "/admin/trainings/" not in front
+    assert wrong == []

@@ -1,8 +1,10 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TrustedDomain, User
+from core.staff_roles import OPERATIONS, VETTING
 from outbox.models import OutgoingMail
 from tests.factories import ApplicantFactory, MemberFactory, StaffFactory, local_government
 
@@ -160,3 +162,102 @@ def test_single_object_actions_answer_404_to_a_tampered_id(staff_client, object_
     # get_object_or_404(pk="abc") raised ValueError (500); the admin's get_object does not.
     response = staff_client.post("/admin/" + route.format(object_id))
     assert response.status_code == 404
+
+
+# --- after a transition on the application's page: back on the queue (issue 10 item 2) --
+FILTERS = "?_changelist_filters=state%3Dsubmitted%26affiliation_type__exact%3Dlocal_government"
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_approving_on_the_page_lands_on_the_queue_with_only_the_success_message(staff_client):
+    applicant = ApplicantFactory(full_name="承認 される人")
+    page = staff_client.get(
+        reverse("admin:accounts_application_change", args=[applicant.pk]) + FILTERS
+    ).content.decode()
+    approve = reverse("admin:accounts_application_approve", args=[applicant.pk])
+    # The button carries the queue's filters.
+    assert f'action="{approve}{FILTERS.replace("&", "&amp;")}"' in page
+    response = staff_client.post(approve + FILTERS, follow=True)
+    assert response.redirect_chain == [
+        (QUEUE + "?state=submitted&affiliation_type__exact=local_government", 302)
+    ]
+    assert _messages(response) == ["1 件を「入庁」にしました。"]
+    html = response.content.decode()
+    assert "見つかりませんでした" not in html and "承認 される人" not in html
+    applicant.refresh_from_db()
+    assert applicant.status == S.APPROVED
+
+
+@pytest.mark.parametrize(
+    "name, data, status, label",
+    [
+        ("approve", {}, S.APPROVED, "入庁"),
+        ("reject", {"apply": "1", "reason": "not_public_servant"}, S.REJECTED, "不承認"),
+        ("request_info", {"apply": "1", "message": "所属は？"}, S.NEEDS_INFO, "差し戻し"),
+    ],
+)
+def test_every_transition_on_the_page_lands_on_the_queue(staff_client, name, data, status, label):
+    applicant = ApplicantFactory()
+    url = reverse(f"admin:accounts_application_{name}", args=[applicant.pk])
+    response = staff_client.post(url, data, follow=True)
+    assert response.redirect_chain == [(QUEUE, 302)]
+    assert _messages(response) == [f"1 件を「{label}」にしました。"]
+    applicant.refresh_from_db()
+    assert applicant.status == status
+
+
+def test_a_transition_that_fails_lands_on_the_queue_with_the_reason(staff_client):
+    waiting = ApplicantFactory(status=S.NEEDS_INFO)  # still in the queue, but not approvable
+    url = reverse("admin:accounts_application_approve", args=[waiting.pk])
+    response = staff_client.post(url, follow=True)
+    assert response.redirect_chain == [(QUEUE, 302)]
+    assert _messages(response) == [f"{waiting.email} は「差し戻し」のため、この操作はできません。"]
+    waiting.refresh_from_db()
+    assert waiting.status == S.NEEDS_INFO
+
+
+# --- the buttons follow the permissions (issue 9 item 1) --------------------------------
+
+
+def test_the_change_page_shows_only_the_transitions_the_staff_may_make(client):
+    from tests.core.admin_world import staff
+
+    applicant = ApplicantFactory()
+    page_url = reverse("admin:accounts_application_change", args=[applicant.pk])
+    viewer = staff()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_application"))
+    client.force_login(viewer)
+    html = client.get(page_url).content.decode()
+    assert applicant.email in html
+    assert "承認（入庁）" not in html and "不承認…" not in html and "差し戻し" not in html
+    client.force_login(staff(VETTING))
+    html = client.get(page_url).content.decode()
+    assert "承認（入庁）" in html and "不承認…" in html and "確認事項を送る（差し戻し）" in html
+
+
+def test_only_a_superuser_makes_a_superuser(client):
+    from tests.core.admin_world import staff
+
+    operations = staff(OPERATIONS)
+    target = MemberFactory()
+    client.force_login(operations)
+    url = reverse("admin:accounts_user_change", args=[target.pk])
+    html = client.get(url).content.decode()
+    assert 'name="is_staff"' in html and 'name="is_superuser"' not in html
+    inlines = {f"{prefix}-{n}": "0" for prefix in ("status_changes", "affiliations")
+               for n in ("TOTAL_FORMS", "INITIAL_FORMS")}  # fmt: skip
+    response = client.post(url, {"is_staff": "on", "is_superuser": "on", **inlines})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.is_staff and not target.is_superuser
+    # Nor do they change a superuser's account (its groups, its staff flag).
+    boss = StaffFactory()
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[boss.pk]), {"groups": [], "is_staff": ""}
+    )
+    assert response.status_code == 403
+    boss.refresh_from_db()
+    assert boss.is_staff and boss.is_superuser

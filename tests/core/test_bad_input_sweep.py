@@ -273,7 +273,9 @@ def build_world(tmp_path) -> World:
     w = World()
     head, member_b, other = MemberFactory(), MemberFactory(), MemberFactory()
     staff, applicant = StaffFactory(), ApplicantFactory()
-    w.users = {"member": head, "staff": staff, "applicant": applicant}
+    # Staff with no role group: the admin refuses them everything (403), hostile or not.
+    staff_noperm = MemberFactory(is_staff=True, is_superuser=False)
+    w.users = {"member": head, "staff": staff, "applicant": applicant, "staff-noperm": staff_noperm}
 
     # Sections: the member heads section A; section B is someone else's.
     sec_a = SectionFactory(join_policy="approval")
@@ -521,6 +523,7 @@ class Sweep:
     client: Client
     failures: list = field(default_factory=list)
     count: int = 0
+    answers: list = field(default_factory=list)  # (method, url, status)
 
     def send(self, method: str, url: str, data=None, htmx: bool = False):
         """The response, or None when the view raised."""
@@ -544,6 +547,7 @@ class Sweep:
                 self.client.cookies[settings.SESSION_COOKIE_NAME] = cookie.value
         if response.status_code >= 500:
             self.fail(method, url, data, htmx, str(response.status_code))
+        self.answers.append((method, url, response.status_code))
         return response
 
     def fail(self, method, url, data, htmx, what):
@@ -558,14 +562,19 @@ def _short(data) -> str:
     return text if len(text) < 120 else text[:117] + "..."
 
 
-ROLES = ("anonymous", "applicant", "member", "staff", "staff-admin")
+ROLES = ("anonymous", "applicant", "member", "staff", "staff-admin", "staff-noperm")
 OPEN_TO = {
     "anonymous": {"public", "allauth"},
     "applicant": {"public", "allauth", "applicant"},
     "member": {"public", "allauth", "applicant", "member"},
     "staff": {"public", "allauth", "applicant", "member"},
     "staff-admin": {"admin"},
+    "staff-noperm": {"admin"},
 }
+# What a staff account without permissions may open (tests/accounts/test_access_matrix.py).
+# (A POST to the login page renders its form again.)
+NOPERM_OPEN = ("/admin/", "/admin/password_change/", "/admin/password_change/done/",
+               "/admin/jsi18n/", "/admin/login/")  # fmt: skip
 # The admin's generic views are Django's own: sweep the changelists (our filters and
 # search), the add forms and our custom views, and only the real and tampered ids of the
 # change/history/delete pages.
@@ -579,6 +588,8 @@ def test_no_url_answers_500_to_hostile_input(role, tmp_path, settings):
     client = Client()
     if role != "anonymous":
         client.force_login(w.users[role.removesuffix("-admin")])
+    if role == "staff-noperm":
+        assert not w.users[role].get_all_permissions()
     sweep = Sweep(client)
     for route, policy in routes():
         if policy not in OPEN_TO[role]:
@@ -591,6 +602,13 @@ def test_no_url_answers_500_to_hostile_input(role, tmp_path, settings):
             continue  # the same pages as the member's; staff differ on others' objects
         sweep_route(sweep, route, path_variants(route, w), role)
     assert sweep.count > 200
+    if role == "staff-noperm":  # hostile or not, no admin page opens for them
+        opened = [
+            f"{method} {url}"
+            for method, url, status in sweep.answers
+            if status == 200 and url.split("?")[0] not in NOPERM_OPEN
+        ]
+        assert opened == [], opened[:50]
     assert sweep.failures == [], (
         f"{len(sweep.failures)} of {sweep.count} requests as {role} failed:\n"
         + "\n".join(sweep.failures[:100])
