@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -294,6 +295,9 @@ def meeting_edit(request, slug: str, meeting_id: int):
     _require_manager(request, section)
     if meeting.event.is_cancelled:
         messages.error(request, "中止した会は編集できません。")
+        return redirect(meeting.get_absolute_url())
+    if meeting.series_id is not None and meeting.event.starts_at <= timezone.now():
+        messages.error(request, "開始した回・終わった回は変更できません。")
         return redirect(meeting.get_absolute_url())
     form = MeetingForm(
         request.POST or None, initial=MeetingForm.initial_from(meeting), require_future=False
