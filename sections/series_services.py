@@ -126,6 +126,8 @@ def rule_check(rule: Rule) -> list[dt.date]:
         raise SectionError("日付は1〜31で入力してください。", "month_day")
     if rule.starts_on is None:
         raise SectionError("開始日を入力してください。", "starts_on")
+    if rule.starts_on.year > 9000:  # dateutil and date arithmetic end at year 9999
+        raise SectionError("開始日が正しくありません。", "starts_on")
     if (rule.ends_on is None) == (rule.count is None):
         raise SectionError("終わりは、終了日か回数のどちらか一方で指定してください。", "end")
     if rule.ends_on is not None and rule.ends_on < rule.starts_on:
@@ -336,9 +338,12 @@ def series_create(
         }
     )
     rule = _rule_from(values)
+    if rule.starts_on is not None:
+        if rule.starts_on < _today(now):
+            raise SectionError("開始日は今日以降にしてください。", "starts_on")
+        if rule.starts_on > _today(now) + dt.timedelta(days=366 * recurrence.MAX_YEARS):
+            raise SectionError("開始日は2年以内の日にしてください。", "starts_on")
     rule_check(rule)
-    if rule.starts_on < _today(now):  # type: ignore[operator]
-        raise SectionError("開始日は今日以降にしてください。", "starts_on")
     _check_defaults(values)
     series = MeetingSeries.objects.create(section=section, created_by=actor, **values)
     _top_up_chain(series, [series], now=now)

@@ -113,3 +113,37 @@ def test_admin_login_goes_through_allauth(client):
     response = client.get("/admin/login/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_matrix_covers_meeting_series():
+    """The series pages (issue 17) are member-only and walked by the tests above; the
+    series calendar for subscriptions is public and authorised by the feed token only."""
+    paths = member_paths()
+    for path in (
+        "/sections/x/series/new/",
+        "/sections/x/series/1/",
+        "/sections/x/series/1/edit/",
+        "/sections/x/series/1/end/",
+        "/sections/x/series/1/join/",
+        "/sections/x/series/1/leave/",
+        "/sections/x/series/1/series.ics",
+    ):
+        assert path in paths, path
+    public = {route for route, policy in all_routes() if policy != MEMBER}
+    assert "calendar/<str:token>/series/<int:series_id>.ics" in public
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_series_calendar_needs_a_members_feed_token(client, role):
+    from events.services import calendar_feed_get_or_create
+    from tests.factories import SectionFactory, SectionMembershipFactory
+    from tests.sections.test_series_views import create
+
+    section = SectionFactory()
+    series = create(section, SectionMembershipFactory(section=section, role="head").user)
+    user = ROLES[role]()
+    token = calendar_feed_get_or_create(user=user).token
+    url = reverse("series_feed", args=[token, series.pk])
+    assert client.get(url).status_code == 404  # not a member: no calendar
+    member_token = calendar_feed_get_or_create(user=MemberFactory()).token
+    assert client.get(reverse("series_feed", args=[member_token, series.pk])).status_code == 200
