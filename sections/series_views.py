@@ -3,6 +3,7 @@ end, join and leave the whole series, and the series calendar."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,7 +51,13 @@ def series_create(request, slug: str):
     section = selectors.section_get(slug=slug)
     _require_manager(request, section)
     form = SeriesForm(request.POST or None, scope="create")
-    context = {"section": section, "form": form, "scope": "create", "root": None}
+    context = {
+        "section": section,
+        "form": form,
+        "scope": "create",
+        "root": None,
+        "horizon_weeks": settings.SECTIONS_SERIES_HORIZON_WEEKS,
+    }
     if request.method == "POST":
         if form.is_valid():
             try:
