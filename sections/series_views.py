@@ -122,7 +122,11 @@ def series_edit(request, slug: str, series_id: int):
     assert part is not None
     from .recurrence import Rule, last_rule_date
 
-    initial = SeriesForm.initial_from(part, last_date=last_rule_date(Rule.of(part)))
+    last = last_rule_date(Rule.of(part))
+    initial = SeriesForm.initial_from(part, last_date=last)
+    if scope == "following" and part.count is not None:
+        # A count is from the series' first date: from this meeting on, end by the date.
+        initial.update({"end_by": "date", "ends_on": last, "count": None})
     form = SeriesForm(request.POST or None, initial=initial, scope=scope)
     context = {
         "section": section,

@@ -324,3 +324,18 @@ def test_series_ics_download_and_meeting_page_name_the_series(client, section, h
     meeting = series.meetings.first()
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "シリーズ「" in page and "毎週土曜 21:00〜" in page
+
+
+def test_following_on_a_counted_series_keeps_its_last_date(client, section, head):
+    series = create(section, head, ends_on=None, count=20)
+    last = recurrence.last_rule_date(recurrence.Rule.of(series))
+    third = series.meetings.order_by("original_date")[2]
+    client.force_login(head)
+    url = reverse("sections:series_edit", args=[section.slug, series.pk])
+    page = client.get(f"{url}?scope=following&from={third.pk}")
+    form = page.context["form"]
+    assert form.initial["end_by"] == "date" and form.initial["ends_on"] == last
+    data = form_data(start_time="20:00", ends_on=last.isoformat())
+    assert client.post(f"{url}?scope=following&from={third.pk}", data).status_code == 302
+    new = MeetingSeries.objects.exclude(pk=series.pk).get()
+    assert recurrence.last_rule_date(recurrence.Rule.of(new)) == last
