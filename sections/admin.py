@@ -2,6 +2,7 @@
 admin go through the services where a rule applies (headship, cancellation)."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from core.admin_safety import SafeAdminMixin
 from core.errors import ServiceError
@@ -185,6 +186,7 @@ class MeetingSeriesAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_filter = ("repeat", "section__department")
     search_fields = ("title", "section__name")
     list_select_related = ("section",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False
