@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed lint format e2e bench lock clean
+.PHONY: run test install migrate seed lint format e2e bench bench-pages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ lock: $(BIN)/python
 ## Coverage-page benchmark with gunicorn and wrk (see docs/benchmarks.md).
 bench: install
 	$(BIN)/python scripts/bench_coverage.py
+
+## Member pages at 20,000 members beside /healthz, and RSVP contention (PostgreSQL).
+bench-pages: install
+	$(BIN)/python scripts/bench_pages.py
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/cache var/mail var/staticfiles var/celerybeat-schedule*

@@ -1,4 +1,5 @@
-"""allauth integration: where a user lands after login, and how allauth's mails are sent.
+"""allauth integration: where a user lands after login, how allauth's mails are sent, and
+the lockout message after failed passwords.
 
 allauth's own mails (verification, password reset) are written to the outbox like every
 other mail, but delivered synchronously right after the request's transaction commits,
@@ -7,15 +8,39 @@ worker is down. If SMTP itself fails, the row stays queued and the outbox sweep 
 
 from __future__ import annotations
 
+import math
+
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.core.internal.ratelimit import parse_rates
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from outbox.services import mail_enqueue
 
 from .models import User
 from .services import account_email_verified
+
+
+def rate_window_minutes(action: str) -> int:
+    """How long, at most, a rate limit of allauth's keeps refusing once reached: its
+    longest window, in whole minutes (5 for "10/m/ip,5/5m/key")."""
+    rates = parse_rates(allauth_settings.RATE_LIMITS.get(action))
+    seconds = max((rate.duration for rate in rates), default=60)
+    return max(1, math.ceil(seconds / 60))
+
+
+def lockout_message() -> str:
+    return (
+        "パスワードの誤りが続いたため、このアカウントへのパスワードでのログインを一時的に"
+        f"止めています（最長{rate_window_minutes('login_failed')}分間）。時間をおいてから"
+        "もう一度お試しいただくか、下の「メールでログインコードを受け取る」から、"
+        "登録したメールアドレスに届くコードでログインしてください。"
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -28,6 +53,22 @@ class AccountAdapter(DefaultAccountAdapter):
                 return reverse("application_edit")
             return reverse("application_status")
         return super().get_login_redirect_url(request)
+
+    def validation_error(self, code, *args):
+        if code == "too_many_login_attempts":
+            # The lockout after failed passwords: say how long, and the way around it.
+            return ValidationError(lockout_message(), code=code)
+        return super().validation_error(code, *args)
+
+    def login(self, request, user):
+        super().login(request, user)
+        # A login code proves the address just as the verification link does (allauth
+        # marks the address verified but does not call `confirm_email`).
+        if (
+            user.status == User.Status.UNVERIFIED
+            and EmailAddress.objects.filter(user=user, verified=True).exists()
+        ):
+            account_email_verified(user_id=user.pk)
 
     def get_signup_redirect_url(self, request):
         return self.get_login_redirect_url(request)
@@ -43,13 +84,24 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_name": "横糸",
+            "site_url": settings.SITE_URL,
+            "login_code_minutes": max(1, allauth_settings.LOGIN_BY_CODE_TIMEOUT // 60),
+        }
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         user = context.get("user")
+        if not (isinstance(user, User) and user.pk):
+            # Some mails (the login code) carry no user: attach the account the address
+            # belongs to, if any, so that its mails are found (and erased) with it.
+            user = User.objects.filter(email__iexact=email).first()
         mail_enqueue(
             to=email,
-            recipient=user if isinstance(user, User) and user.pk else None,
+            recipient=user,
             template=f"allauth:{template_prefix}",
             subject=message.subject,
             body=message.body,

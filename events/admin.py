@@ -11,8 +11,13 @@ from .models import CalendarFeed, Event, Registration
 class RegistrationInline(admin.TabularInline):
     model = Registration
     extra = 0
-    fields = ("user", "status", "waitlisted_at", "confirmed_at", "first_clicked_at", "attended")
-    readonly_fields = ("user", "status", "waitlisted_at", "confirmed_at", "first_clicked_at")
+    fields = (
+        "user", "status", "waitlist_seq", "waitlisted_at", "confirmed_at", "first_clicked_at",
+        "attended",
+    )  # fmt: skip
+    readonly_fields = (
+        "user", "status", "waitlist_seq", "waitlisted_at", "confirmed_at", "first_clicked_at",
+    )  # fmt: skip
     can_delete = False
     show_change_link = True
 
@@ -64,7 +69,8 @@ class RegistrationAdmin(SafeAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("event", "user")
     # Status changes go through the services (waitlist order, seats, mails): read-only here.
     readonly_fields = (
-        "event", "user", "status", "token", "waitlisted_at", "confirmed_at", "created_at",
+        "event", "user", "status", "token", "waitlist_seq", "waitlisted_at", "confirmed_at",
+        "created_at",
         "updated_at", "first_clicked_at", "answers",
     )  # fmt: skip
     list_select_related = ("event", "user")

@@ -114,6 +114,11 @@ class Registration(models.Model):
     status = models.CharField("状態", max_length=12, choices=Status.choices, db_index=True)
     token = models.CharField("個人用リンクの鍵", max_length=64, unique=True, default=new_token)
     waitlisted_at = models.DateTimeField("キャンセル待ち登録日時", null=True, blank=True)
+    # The queue order: a per-event number taken while the event row is locked, so the
+    # queue is exactly the order in which members got the lock (a clock read before the
+    # lock is not). Kept after promotion or cancellation as a record; a member who queues
+    # again draws a new, higher number.
+    waitlist_seq = models.PositiveIntegerField("キャンセル待ち整理番号", null=True, blank=True)
     confirmed_at = models.DateTimeField("参加確定日時", null=True, blank=True)
     first_clicked_at = models.DateTimeField("参加リンク初回クリック", null=True, blank=True)
     attended = models.BooleanField("出席", null=True, blank=True)
@@ -127,8 +132,11 @@ class Registration(models.Model):
         verbose_name_plural = "参加登録"
         constraints = [
             models.UniqueConstraint(fields=["event", "user"], name="registration_once_per_event"),
+            models.UniqueConstraint(
+                fields=["event", "waitlist_seq"], name="registration_waitlist_seq_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["event", "status", "waitlisted_at"])]
+        indexes = [models.Index(fields=["event", "status", "waitlist_seq"])]
 
     def __str__(self) -> str:
         return f"{self.user} / {self.event} ({self.get_status_display()})"

@@ -31,11 +31,14 @@ def registration_of(*, event: Event, user) -> Registration | None:
 
 
 def waitlist_position(registration: Registration) -> int | None:
-    if registration.status != S.WAITLISTED or registration.waitlisted_at is None:
+    """1 for the next member to be promoted. The queue is ordered by `waitlist_seq`, the
+    number each member drew while holding the event lock (unique per event)."""
+    if registration.status != S.WAITLISTED or registration.waitlist_seq is None:
         return None
-    ahead = Registration.objects.filter(event_id=registration.event_id, status=S.WAITLISTED).filter(
-        Q(waitlisted_at__lt=registration.waitlisted_at)
-        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk)
+    ahead = Registration.objects.filter(
+        event_id=registration.event_id,
+        status=S.WAITLISTED,
+        waitlist_seq__lt=registration.waitlist_seq,
     )
     return ahead.count() + 1
 
@@ -48,12 +51,25 @@ def event_counts(event: Event) -> dict[str, int]:
     return {"going": counts["going"] or 0, "waitlisted": counts["waitlisted"] or 0}
 
 
-def rsvp_panel(*, event: Event, user, now: datetime | None = None) -> dict[str, Any]:
+_UNSET: Any = object()
+
+
+def rsvp_panel(
+    *,
+    event: Event,
+    user,
+    now: datetime | None = None,
+    registration: Registration | None = _UNSET,
+    counts: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Everything the RSVP panel shows. The join URL itself is never part of it: only the
-    personal link is, and only for a confirmed attendee while the link is open."""
+    personal link is, and only for a confirmed attendee while the link is open. A page
+    with several panels passes what `rsvp_panels` loaded for all of them at once."""
     now = now or timezone.now()
-    registration = registration_of(event=event, user=user)
-    counts = event_counts(event)
+    if registration is _UNSET:
+        registration = registration_of(event=event, user=user)
+    if counts is None:
+        counts = event_counts(event)
     going = registration is not None and registration.status == S.GOING
     ineligible = owner_for(event).check_eligible(event, user)
     until_open = (event.join_link_opens_at - now).total_seconds()
@@ -80,6 +96,36 @@ def rsvp_panel(*, event: Event, user, now: datetime | None = None) -> dict[str, 
         "poll": going and not event.is_cancelled and poll_seconds is not None,
         "poll_seconds": poll_seconds,
     }
+
+
+def rsvp_panels(*, events: list[Event], user, now: datetime | None = None) -> list[dict]:
+    """The panels of several events in two queries (plus one per waitlisted place)."""
+    ids = [event.pk for event in events]
+    mine = {}
+    if user.is_authenticated:
+        mine = {r.event_id: r for r in Registration.objects.filter(event_id__in=ids, user=user)}
+    counts = {
+        row["event_id"]: row
+        for row in Registration.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(
+            going=Count("pk", filter=Q(status=S.GOING)),
+            waitlisted=Count("pk", filter=Q(status=S.WAITLISTED)),
+        )
+    }
+    return [
+        rsvp_panel(
+            event=event,
+            user=user,
+            now=now,
+            registration=mine.get(event.pk),
+            counts={
+                "going": counts.get(event.pk, {}).get("going", 0),
+                "waitlisted": counts.get(event.pk, {}).get("waitlisted", 0),
+            },
+        )
+        for event in events
+    ]
 
 
 def registrations_upcoming(*, user, now: datetime | None = None, limit: int = 10) -> list:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -106,6 +107,13 @@ def _notify_attendees(event: Event, *, template: str, key: str) -> None:
         _notify(registration, template=template, key=key, ics=registration.status == S.GOING)
 
 
+def _next_waitlist_seq(event: Event) -> int:
+    """The next place in this event's queue. Caller holds the event lock, so no one else
+    draws a number at the same time and the numbers follow the order of the lock."""
+    last = event.registrations.aggregate(last=Max("waitlist_seq"))["last"]
+    return (last or 0) + 1
+
+
 def _going_count(event: Event) -> int:
     return event.registrations.filter(status=S.GOING).count()
 
@@ -124,7 +132,7 @@ def _promote_waitlist(event: Event, now: datetime) -> list[Registration]:
     waiting = Registration.objects.select_for_update(of=("self",)).filter(
         event=event, status=S.WAITLISTED
     )
-    waiting = waiting.select_related("user").order_by("waitlisted_at", "id")
+    waiting = waiting.select_related("user").order_by("waitlist_seq", "id")
     if event.capacity is not None:
         free = event.capacity - _going_count(event)
         if free <= 0:
@@ -157,9 +165,13 @@ def registration_rsvp(
 ) -> RsvpResult:
     """Going or not going. Going takes a free seat, or a place at the end of the waitlist
     (also when seats are free but others already wait). A second identical click changes
-    nothing. Giving up a seat promotes the waitlist."""
-    now = now or timezone.now()
+    nothing. Giving up a seat promotes the waitlist.
+
+    The clock is read only once the event lock is held (a time read before waiting for
+    the lock would put a member behind someone who got the lock later); the queue order
+    itself is `waitlist_seq`, drawn under the lock."""
     event = _lock_event(event_id)
+    now = now or timezone.now()
     owner = owner_for(event)
     if not owner.can_view(event, user):
         raise RegistrationError("この会は見つかりません。", "not_visible")
@@ -186,6 +198,7 @@ def registration_rsvp(
         else:
             registration.status = S.WAITLISTED
             registration.waitlisted_at = now
+            registration.waitlist_seq = _next_waitlist_seq(event)
             registration.confirmed_at = None
         if answers is not None:
             registration.answers = answers
@@ -231,8 +244,8 @@ def registration_rsvp(
 def registration_cancel(*, event_id: int, user, now: datetime | None = None) -> RsvpResult:
     """Withdraw an application (seat or waitlist place) until the start. Promotes the
     waitlist if a seat was freed before the deadline."""
-    now = now or timezone.now()
     event = _lock_event(event_id)
+    now = now or timezone.now()
     registration = _lock_registration(event, user)
     if registration is None:
         raise RegistrationError("この会への申込はありません。", "missing")

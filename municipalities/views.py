@@ -27,6 +27,7 @@ from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import public
+from core.middleware import csp_override
 
 from .forms import CoverageQuery, coverage_query_parse
 from .selectors import (
@@ -273,6 +274,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @public
 @require_safe
 @xframe_options_exempt
+@csp_override(frame_ancestors="*")  # other sites may frame the embed
 @condition(etag_func=_etag("embed"), last_modified_func=_data_last_modified)
 def coverage_embed(request: HttpRequest) -> HttpResponse:
     """/coverage/embed/: the headline and a small map, for other sites to frame."""

@@ -29,6 +29,29 @@ def may_attend_orientation(user: User) -> bool:
     )
 
 
+# Why an account that may not use the orientation may not: shown on /orientation/ instead
+# of the dates, and given by the registration service if they try anyway.
+ORIENTATION_PROBLEMS = {
+    User.Status.UNVERIFIED: (
+        "説明会には、メールアドレスの確認を済ませて入庁申請を送信すると申し込めます。"
+    ),
+    User.Status.DRAFT: "説明会には、入庁申請を送信すると申し込めます。",
+    User.Status.REJECTED: "入庁申請が承認されなかったため、説明会には申し込めません。",
+    User.Status.SUSPENDED: "アカウントが利用停止中のため、説明会には申し込めません。",
+    User.Status.WITHDRAWN: "退庁済みのアカウントでは説明会に申し込めません。",
+}
+ORIENTATION_PROBLEM_DEFAULT = "説明会に申し込めるのは、入庁申請中または入庁済みの方です。"
+
+
+def orientation_problem(user: User) -> str | None:
+    """None when `user` may see and apply to the orientation, else why not (Japanese)."""
+    if may_attend_orientation(user):
+        return None
+    if not user.is_authenticated:
+        return ORIENTATION_PROBLEM_DEFAULT
+    return ORIENTATION_PROBLEMS.get(user.status, ORIENTATION_PROBLEM_DEFAULT)
+
+
 def can_view(*, training: Training, user: User) -> bool:
     """Who may see a training: members; the orientation also applicants under review."""
     if not user.is_authenticated or not user.is_active:
@@ -44,9 +67,7 @@ def eligibility_problem(training: Training, user: User) -> str | None:
     if user.is_staff:
         return None
     if training.is_orientation:
-        if may_attend_orientation(user):
-            return None
-        return "説明会に申し込めるのは、入庁申請中または入庁済みの方です。"
+        return orientation_problem(user)
     if not user.is_member:
         return "研修に申し込めるのは入庁済みの会員だけです。"
     if training.audience == Training.Audience.SECTIONS:

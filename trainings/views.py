@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import applicant, member
-from events.selectors import rsvp_panel
+from events.selectors import rsvp_panel, rsvp_panels
 from events.services import RegistrationError
 
 from . import selectors, services
@@ -135,11 +135,15 @@ def material_download(request, pk: int, material_id: int):
 @applicant
 @require_GET
 def orientation(request):
-    sessions = selectors.orientations_upcoming()
-    items = [
-        {"training": t, "panel": rsvp_panel(event=t.event, user=request.user)} for t in sessions
-    ]
-    return render(request, "trainings/orientation.html", {"items": items})
+    """The sessions, for those who may apply; for any other signed-in account (draft,
+    rejected, suspended, …) only the reason, since apply and `.ics` would answer 404."""
+    problem = selectors.orientation_problem(request.user)
+    items = []
+    if problem is None:
+        sessions = selectors.orientations_upcoming()
+        panels = rsvp_panels(events=[t.event for t in sessions], user=request.user)
+        items = [{"training": t, "panel": p} for t, p in zip(sessions, panels, strict=True)]
+    return render(request, "trainings/orientation.html", {"items": items, "problem": problem})
 
 
 def _orientation_only(pk: int) -> None:

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous GETs of the public coverage outputs, answered from memory (see the module).
     "municipalities.middleware.CoverageFastPathMiddleware",
+    # CSP, Permissions-Policy, no-store for signed-in pages (inside the fast path, so the
+    # responses it keeps carry them too; see core/middleware.py).
+    "core.middleware.SecurityHeadersMiddleware",
     # A NUL character anywhere in the request is a 400 (PostgreSQL refuses it in text).
     "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,15 +155,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[横糸] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.allauth_forms.SignupForm"}
+_LOGIN_FAILED_RATE = "10/m/ip,5/5m/key"
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": _LOGIN_FAILED_RATE,
+    # Sign-up's "already registered" answer tells an address apart as a failed login
+    # does, so it is limited to the same rates (accounts.allauth_forms.SignupForm).
+    "signup_email_taken": _LOGIN_FAILED_RATE,
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
-# Sign-up says plainly that an address is already registered (a clear error was asked
-# for); the cache-backed rate limits above keep address probing slow.
-ACCOUNT_PREVENT_ENUMERATION = False
+# Password reset, login by code and e-mail management never tell whether an address is
+# registered (allauth sends the address a mail either way). Sign-up alone still says so
+# plainly (a clear error was asked for), within the limit above.
+ACCOUNT_PREVENT_ENUMERATION = True
+# Login by an e-mailed code: the way in while failed passwords have locked the account.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60  # municipal mail can take a few minutes
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "横糸 Yokoito"
 # Staff must have TOTP set up before the admin opens (enforced in production settings).

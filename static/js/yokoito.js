@@ -43,3 +43,11 @@ document.addEventListener("DOMContentLoaded", function () {
   radios.forEach(function (r) { r.addEventListener("change", sync); });
   sync();
 });
+
+// Read-only fields whose value is meant to be copied (the private calendar URL on
+// templates/events/calendar.html): a click selects the whole value. Was an inline
+// onclick; the Content-Security-Policy allows no inline handlers.
+document.addEventListener("click", function (event) {
+  var field = event.target.closest && event.target.closest("[data-select-on-click]");
+  if (field && typeof field.select === "function") field.select();
+});

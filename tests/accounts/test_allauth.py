@@ -64,7 +64,7 @@ def test_failed_logins_are_rate_limited_through_the_cache(client, member, settin
     assert codes[:3] == [200, 200, 200]
     assert (
         429 in codes[3:]
-        or "ログイン失敗が連続"
+        or "パスワードの誤りが続いたため"
         in client.post(
             reverse("account_login"), {"login": member.email, "password": "wrong"}
         ).content.decode()

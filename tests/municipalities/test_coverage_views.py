@@ -124,13 +124,13 @@ def test_the_prefecture_filter_lists_both_groups(client, some_members, htmx):
     assert '<option value="13" selected>東京都</option>' in page
     assert "HX-Request" in response["Vary"]
     if htmx:
-        assert "<html" not in page and "<svg" not in page  # only the fragment
+        assert "<html" not in page and '<svg class="cov-map"' not in page  # only the fragment
         assert 'id="coverage-status" hx-swap-oob="innerHTML"' in page
         assert "東京都の自治体を表示しています" in page
     else:
         assert "<html" in page and '<svg class="cov-map"' in page
         assert 'id="coverage-results"' in page
-    assert '[data-pref="13"]' in page  # the map highlights the selection
+    assert 'data-cov-selected="13"' in page  # the map highlights the selection (CSS :has)
     assert "<title>東京都の参加自治体｜横糸 Yokoito</title>" in page
 
 
