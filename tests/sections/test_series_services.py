@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.db.models import Q
+from django.utils import timezone
 
 from core.jst import JST
 from events import services as event_services
@@ -576,3 +577,30 @@ def test_section_only_series_need_membership_and_leaving_the_section_ends_the_jo
     series_services.series_top_up(now=NOW + dt.timedelta(days=7))
     newest = series.meetings.order_by("-original_date").first()
     assert not Registration.objects.filter(event_id=newest.event_id, user=members[0]).exists()
+
+
+def test_the_beat_task_tops_up_and_is_scheduled(people, settings):
+    from sections.tasks import series_top_up
+
+    section, head, _ = people
+    today = timezone.localdate()
+    series = series_services.series_create(
+        section_id=section.pk, actor=head, title="定例会", repeat="weekly",
+        weekdays=["MO", "TU", "WE", "TH", "FR", "SA", "SU"], starts_on=today,
+        ends_on=today + dt.timedelta(days=200), start_time=dt.time(23, 30),
+        format="online", join_url="https://meet.example.jp/x",
+    )  # fmt: skip
+    series.meetings.order_by("-original_date").first().delete()
+    assert series_top_up() == 1 and series_top_up() == 0
+    entry = settings.CELERY_BEAT_SCHEDULE["sections-series-top-up"]
+    assert entry["task"] == "sections.tasks.series_top_up"
+
+
+def test_withdrawal_ends_the_joins(people):
+    from sections.services import personal_data_erase
+
+    section, head, members = people
+    series = make_series(section, head)
+    series_services.series_join(series_id=series.pk, user=members[0], now=NOW)
+    personal_data_erase(user=members[0], emails=[members[0].email])
+    assert not SeriesSubscription.objects.filter(user=members[0]).exists()
