@@ -49,3 +49,11 @@ class AccountsConfig(AppConfig):
                 order=1000,
             )
         )
+
+        # Coverage (municipalities) counts the members through our selector; it never
+        # imports accounts (accounts depends on municipalities, not the other way round).
+        from municipalities.coverage import members_source_register
+
+        from .selectors import members_per_local_government
+
+        members_source_register(members_per_local_government)

@@ -2,18 +2,67 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 
 from core import plugins
 from municipalities.models import LocalGovernment
 
-from .models import StatusChange, User
+from .models import AffiliationRecord, AffiliationType, StatusChange, User
 
 
 def active_members() -> QuerySet[User]:
-    """Approved, active members: the people who count for coverage and the directory."""
+    """Approved, active members: the people of the directory and of coverage."""
     return User.objects.filter(status=User.Status.APPROVED, is_active=True)
+
+
+def members_per_local_government() -> list[tuple[int | None, int]]:
+    """Who counts for the public coverage page, in one grouped query: (local government
+    id, number of members) pairs, with None for members counted for no local government
+    (府省庁, other bodies). `municipalities.coverage` receives this function (registered
+    in `accounts.apps`); it is the only way coverage reads the members.
+
+    - Approved, active members count (`active_members()`); staff accounts do not (they
+      run the site, whatever their status).
+    - A member counts for their current local government, except while a change of
+      affiliation waits for staff review (`affiliation_review_pending`): until staff
+      verify it, the last verified affiliation (`AffiliationRecord.verified_at`) counts.
+    """
+    last_verified = AffiliationRecord.objects.filter(
+        user=OuterRef("pk"), verified_at__isnull=False
+    ).order_by("-verified_at", "-pk")
+    counted_for = Case(
+        When(
+            affiliation_review_pending=True,
+            then=Subquery(last_verified.values("local_government_id")[:1]),
+        ),
+        When(
+            affiliation_type=AffiliationType.LOCAL_GOVERNMENT,
+            then=F("local_government_id"),
+        ),
+        default=Value(None),
+        output_field=BigIntegerField(),
+    )
+    groups = (
+        active_members()
+        .filter(is_staff=False)
+        .annotate(counted_for=counted_for)
+        .values("counted_for")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(group["counted_for"], group["n"]) for group in groups]
 
 
 def status_history(user: User) -> QuerySet[StatusChange]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core import plugins
 from core.errors import ServiceError
+from municipalities.services import coverage_invalidate
 from outbox.services import mail_enqueue
 
 from .models import (
@@ -53,15 +54,9 @@ class TransitionError(ServiceError):
     and safe to show."""
 
 
-def _invalidate_coverage() -> None:
-    from municipalities.services import coverage_invalidate
-
-    coverage_invalidate()
-
-
 def _after_commit_membership_changed() -> None:
-    """Who counts for the public coverage page changed: drop its cache after commit."""
-    transaction.on_commit(_invalidate_coverage)
+    """Who counts for the public coverage page changed: tell coverage after commit."""
+    transaction.on_commit(coverage_invalidate)
 
 
 def _lock(user_id: int) -> User:
@@ -450,6 +445,7 @@ def affiliation_verify(*, user_id: int, actor: User) -> User:
         reason="affiliation_verified",
         message="所属変更を確認しました",
     )
+    _after_commit_membership_changed()  # the new local government counts from now on
     return user
 
 

@@ -24,10 +24,26 @@ def _broker_status() -> str:
         return "unavailable"
 
 
+def _cache_status() -> str:
+    """ "ok", or "unavailable" when the shared cache does not answer (the site then runs on
+    each process's memory: see core/cache.py)."""
+    from django.core.cache import cache
+
+    probe = getattr(cache, "probe", None)  # core.cache.ResilientRedisCache asks Redis itself
+    try:
+        if probe is not None:
+            return "ok" if probe() else "unavailable"
+        cache.set("healthz:probe", "1", timeout=10)
+        return "ok" if cache.get("healthz:probe") == "1" else "unavailable"
+    except Exception as exc:
+        logger.warning("healthz: cache unreachable: %s", exc)
+        return "unavailable"
+
+
 @public
 @never_cache
 def healthz(request):
-    status = {"database": "ok", "broker": _broker_status()}
+    status = {"database": "ok", "broker": _broker_status(), "cache": _cache_status()}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -37,5 +53,6 @@ def healthz(request):
         status["database"] = "unavailable"
     status["broker_url"] = "redis" if settings.REDIS_URL else "filesystem"
     code = 200 if status["database"] == "ok" else 503
-    status["status"] = "ok" if code == 200 and status["broker"] == "ok" else "degraded"
+    healthy = code == 200 and status["broker"] == "ok" and status["cache"] == "ok"
+    status["status"] = "ok" if healthy else "degraded"
     return JsonResponse(status, status=code)

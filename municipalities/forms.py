@@ -10,8 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .selectors import DEFAULT_SORT, SORTS
-
+# ?sort= values: (field of PrefectureCoverage, descending).
+SORTS = {
+    "code": ("code", False),
+    "-code": ("code", True),
+    "rate": ("ratio", False),
+    "-rate": ("ratio", True),
+    "covered": ("covered", False),
+    "-covered": ("covered", True),
+    "total": ("total", False),
+    "-total": ("total", True),
+}
+DEFAULT_SORT = "code"
 QUERY_MAX_LENGTH = 50
 PREFECTURE_ERROR = (
     "都道府県の指定「{value}」は正しくありません。"

@@ -2,8 +2,8 @@
 
 The first anonymous GET of a coverage URL goes through the whole stack as usual; its
 complete response (body and headers, after every inner middleware) is kept in this
-process, keyed by the coverage data version and the variant (`views.anonymous_response_key`).
-Later anonymous GETs of the same variant are answered from that copy right after
+process by `municipalities.coverage` under `coverage.response_key()` (data version and
+variant). Later anonymous GETs of the same variant are answered from that copy right after
 WhiteNoise, without the session, CSRF, auth, message, htmx, allauth and access-policy
 middlewares, which would all do nothing for them: no session cookie means no user, no
 messages and no CSRF token (the stored pages carry none). Conditional GETs get their 304
@@ -14,8 +14,8 @@ always take the normal path.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -23,13 +23,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
-_LIMIT = 512
-_responses: dict[tuple, tuple[int, bytes, list[tuple[str, str]]]] = {}
-_lock = threading.Lock()
-
-
-def coverage_fast_path_forget() -> None:
-    _responses.clear()
+from . import coverage
 
 
 class CoverageFastPathMiddleware:
@@ -55,37 +49,37 @@ class CoverageFastPathMiddleware:
             view is None
             or settings.DEBUG  # so that template edits show at once in development
             or request.method != "GET"
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or not coverage.is_anonymous(request)
         ):
             return self.get_response(request)
-        from .views import anonymous_response_key
-
         request.get_host()  # ALLOWED_HOSTS still applies (raises DisallowedHost)
-        key = anonymous_response_key(request, view)
+        key = coverage.response_key(request, view)
         if key is None:
             return self.get_response(request)
-        stored = _responses.get(key)
-        if stored is not None:
-            return self._replay(request, *stored)
-        response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            with _lock:
-                if len(_responses) >= _LIMIT:
-                    _responses.clear()
-                _responses[key] = (response.status_code, response.content, list(response.items()))
-        return response
+        stored = coverage.rendered_get(key)
+        if stored is None:
+            with coverage.render_lock:  # one render per new version, not one per thread
+                stored = coverage.rendered_get(key)
+                if stored is None:
+                    response = self.get_response(request)
+                    if response.status_code != 200 or response.streaming or response.cookies:
+                        return response
+                    stored = (response.content, list(response.items()))
+                    coverage.rendered_put(key, stored)
+                    return response
+        body, headers = cast(tuple[bytes, list[tuple[str, str]]], stored)
+        return self._replay(request, body, headers)
 
     @staticmethod
-    def _replay(
-        request: HttpRequest, status: int, body: bytes, headers: list[tuple[str, str]]
-    ) -> HttpResponse:
-        response = HttpResponse(body, status=status)
+    def _replay(request: HttpRequest, body: bytes, headers: list[tuple[str, str]]) -> HttpResponse:
+        response = HttpResponse(body)
         for name, value in headers:
             response.headers[name] = value
         last_modified = response.headers.get("Last-Modified")
-        return get_conditional_response(
+        conditional = get_conditional_response(
             request,
             etag=response.headers.get("ETag"),
             last_modified=parse_http_date_safe(last_modified) if last_modified else None,
             response=response,
         )
+        return conditional or response

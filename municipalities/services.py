@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 
+from . import coverage
 from .codes import Row
 from .models import LocalGovernment, Prefecture
-from .selectors import (
-    COVERAGE_CACHE_KEY,
-    COVERAGE_GENERATION_KEY,
-    coverage_local_forget,
-    coverage_rows_forget,
-)
 
 
 def coverage_invalidate() -> None:
-    """Forget the computed coverage so that the next read recomputes it.
+    """Membership changed: forget the computed coverage so that the next read recomputes.
 
-    Call it after any change to who counts (approval, withdrawal, suspension,
-    reinstatement, a change of affiliation), after the change commits:
-    ``transaction.on_commit(coverage_invalidate)``. Even without it the cached numbers
-    live at most ``COVERAGE_TTL`` (60) seconds. Other web processes keep their copy for
-    at most ``COVERAGE_LOCAL_SECONDS`` (2) more seconds. A new generation makes sure that
-    a result computed before this call, and stored after it, is never used.
+    The one call other apps make after any change to who counts (approval, withdrawal,
+    suspension, reinstatement, a change of affiliation and its verification), after the
+    change commits: ``transaction.on_commit(coverage_invalidate)``. Even without it the
+    cached numbers live at most ``COVERAGE_TTL`` (60) seconds; other web processes keep
+    their copy for at most ``COVERAGE_LOCAL_SECONDS`` (2) more seconds. See
+    `municipalities.coverage.forget`.
     """
-    cache.set(COVERAGE_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    cache.delete(COVERAGE_CACHE_KEY)
-    coverage_local_forget()
+    coverage.forget()
 
 
 @dataclass
@@ -113,10 +104,5 @@ def local_governments_load(*, rows: list[Row]) -> LoadResult:
             lg.predecessors.update(successor=None)
             lg.delete()
             result.deleted += 1
-    transaction.on_commit(_coverage_rows_changed)
+    transaction.on_commit(coverage.forget)  # the rows changed, not only the numbers
     return result
-
-
-def _coverage_rows_changed() -> None:
-    coverage_rows_forget()
-    coverage_invalidate()

@@ -1,8 +1,9 @@
 """The coverage map of Japan as inline SVG, drawn on the server.
 
-Geometry (projected outlines, dot positions) never changes while a process runs, so it is
-computed once per process and kept in module-level caches; each render only fills in the
-colours and counts of the current coverage.
+Pure functions: the renderer receives the prefectures' counts, the local-government rows
+and the projected outlines, and keeps nothing. What is computed once per process (the
+outlines) and rendered once per data version (the SVG) is kept by
+`municipalities.coverage`, the one home of the coverage caches.
 
 Projection: equirectangular with a cos(latitude) correction (good enough at page size).
 The main frame holds Hokkaido to Kyushu, including the Izu islands at their true place.
@@ -21,7 +22,6 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.utils.html import escape
 
@@ -79,6 +79,22 @@ WIDTH = round(MAIN.width)
 HEIGHT = round(MAIN.height)
 # Where a focused or hovered prefecture's name and counts appear (open sea, east of Tohoku).
 CAPTION_X, CAPTION_Y = 650.0, 560.0
+# Small prefectures are hard to hit, above all on a phone (東京都 is 46 × 24 units, under
+# 20 × 10 CSS px at 390 px). Each gets a label in the open sea, joined to it by a line and
+# part of its own link: a target of LABEL_HIT_W × LABEL_HIT_H units (about 41 × 25 CSS px
+# at 390 px, 100 × 60 at 1280 px). Centres chosen so that the target covers only sea (a
+# test checks that it never lies over another prefecture's land).
+SMALL_PREFECTURE_LABELS: dict[str, tuple[float, float]] = {
+    "13": (610.0, 670.0),  # 東京都: south-east of the Bōsō peninsula, east of the Izu islands
+    "14": (445.0, 712.0),  # 神奈川県: south of Sagami Bay, west of the Izu islands
+    "27": (350.0, 778.0),  # 大阪府: south of the Kii peninsula
+    "37": (245.0, 778.0),  # 香川県: south of Shikoku
+    "41": (62.0, 676.0),  # 佐賀県: the Genkai Sea, west of Fukuoka
+    "47": (310.0, 150.0),  # 沖縄県: inside its inset, east of the main island
+}
+LABEL_HIT_W, LABEL_HIT_H = 100.0, 60.0
+LABEL_H = 34.0
+LABEL_FONT = 16.0
 
 
 def project(lng: float, lat: float) -> tuple[float, float]:
@@ -130,9 +146,9 @@ class PrefectureShape:
     cy: float
 
 
-@lru_cache(maxsize=1)
 def prefecture_shapes() -> dict[str, PrefectureShape]:
-    """The 47 projected outlines, read once per process."""
+    """The 47 projected outlines, read from the repository's file (`coverage` keeps them
+    for the life of the process)."""
     outlines = json.loads(OUTLINES_JSON.read_text(encoding="utf-8"))
     shapes = {}
     for code in sorted(outlines):
@@ -201,9 +217,36 @@ def _inset_boxes() -> str:
     return "".join(parts)
 
 
+def label_box(code: str) -> tuple[float, float, float, float]:
+    """The target around a small prefecture's label: x, y, width, height."""
+    x, y = SMALL_PREFECTURE_LABELS[code]
+    return x - LABEL_HIT_W / 2, y - LABEL_HIT_H / 2, LABEL_HIT_W, LABEL_HIT_H
+
+
+def _label(code: str, name: str, shape: PrefectureShape) -> str:
+    """A small prefecture's label: a line from the shape, an invisible target, a pill with
+    the name. Colours are presentation attributes so that it stays right without CSS."""
+    x, y = SMALL_PREFECTURE_LABELS[code]
+    hx, hy, hw, hh = label_box(code)
+    width = LABEL_FONT * len(name) + 18
+    return (
+        f'<g class="cov-label" aria-hidden="true">'
+        f'<line x1="{_num(shape.cx)}" y1="{_num(shape.cy)}" x2="{_num(x)}" y2="{_num(y)}" '
+        f'stroke="#767676" stroke-width="1"/>'
+        f'<rect class="cov-label__hit" x="{_num(hx)}" y="{_num(hy)}" width="{_num(hw)}" '
+        f'height="{_num(hh)}" fill="#000" fill-opacity="0"/>'
+        f'<rect class="cov-label__pill" x="{_num(x - width / 2)}" y="{_num(y - LABEL_H / 2)}" '
+        f'width="{_num(width)}" height="{_num(LABEL_H)}" rx="{_num(LABEL_H / 2)}" '
+        f'fill="#fff" stroke="#767676"/>'
+        f'<text x="{_num(x)}" y="{_num(y + LABEL_FONT * 0.36)}" text-anchor="middle">'
+        f"{escape(name)}</text></g>"
+    )
+
+
 def render(
     *,
     prefectures: Sequence,
+    shapes: dict[str, PrefectureShape],
     dots: dict[str, list[Dot]],
     covered: frozenset[str] | set[str],
     link: str | None,
@@ -214,7 +257,6 @@ def render(
 ) -> str:
     """The whole SVG. `prefectures` are objects with code, name, covered, total and
     percent; `link` is the page URL the prefecture links filter (None: no links)."""
-    shapes = prefecture_shapes()
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     role = 'role="group"' if interactive else 'role="img"'
     out = [
@@ -252,6 +294,8 @@ def render(
                     f"{'参加者あり' if yes else '参加者なし'}</title></circle>"
                 )
             out.append("</g>")
+        if link and pref.code in SMALL_PREFECTURE_LABELS:
+            out.append(_label(pref.code, pref.name, shape))
         if link:
             # Shown on hover and keyboard focus, always at the same spot in the open sea so
             # no neighbouring prefecture can paint over it.
@@ -270,42 +314,34 @@ def render(
     return "".join(out)
 
 
-# --- Per-process memo of rendered maps -----------------------------------------------------
-_dots_memo: dict[str, dict[str, list[Dot]]] = {}
-_svg_memo: dict[tuple, str] = {}
-_MEMO_LIMIT = 16
-
-
-def coverage_map(data, *, link: str | None, interactive: bool, id_prefix: str = "cov-map") -> str:
-    """The SVG for a computed coverage (`selectors.CoverageData`), rendered once per data
-    version and variant in each process."""
-    from .selectors import coverage_local_governments
-
-    key = (data.version, link, interactive, id_prefix)
-    svg = _svg_memo.get(key)
-    if svg is not None:
-        return svg
-    dots = _dots_memo.get(data.rows_key)
-    if dots is None:
-        dots = dots_for(coverage_local_governments(data))
-        _dots_memo.clear()
-        _dots_memo[data.rows_key] = dots
-    svg = render(
-        prefectures=data.prefectures,
-        dots=dots,
-        covered=data.covered_codes,
+def coverage_map(
+    *,
+    prefectures: Sequence,
+    rows: Iterable,
+    covered: frozenset[str] | set[str],
+    shapes: dict[str, PrefectureShape],
+    link: str | None,
+    interactive: bool,
+    id_prefix: str = "cov-map",
+) -> str:
+    """The coverage map: `prefectures` with their counts, `rows` the current local
+    governments (for the dots), `covered` the codes with members."""
+    covered_count = sum(p.covered for p in prefectures)
+    total = sum(p.total for p in prefectures)
+    percent = round(covered_count * 100 / total, 1) if total else 0.0
+    return render(
+        prefectures=prefectures,
+        shapes=shapes,
+        dots=dots_for(rows),
+        covered=covered,
         link=link,
         interactive=interactive,
         title="参加自治体の地図",
         desc=(
-            f"都道府県ごとの参加率で色分けした日本地図。参加自治体 {data.covered:,} / "
-            f"{data.total:,}（{data.percent}%）。点は市区町村で、塗りつぶしの点は参加者がいる"
+            f"都道府県ごとの参加率で色分けした日本地図。参加自治体 {covered_count:,} / "
+            f"{total:,}（{percent}%）。点は市区町村で、塗りつぶしの点は参加者がいる"
             "自治体、白い点はまだいない自治体です。沖縄県・奄美群島と小笠原諸島は枠内に"
             "縮尺を変えて表示しています。同じ内容を下の表でも確認できます。"
         ),
         id_prefix=id_prefix,
     )
-    if len(_svg_memo) >= _MEMO_LIMIT:
-        _svg_memo.clear()
-    _svg_memo[key] = svg
-    return svg

@@ -1,22 +1,18 @@
 """The public coverage page, its htmx fragment, the embeddable summary and the open data.
 
-All of it is public and built from `selectors.coverage_data()` (one small cache entry).
-Responses carry an ETag and Last-Modified derived from the data version, so a conditional
-GET is answered with 304 before any rendering, and without a query when the cache is warm.
-Pages for anonymous visitors are rendered once per data version and variant in each
-process and then served from memory (they hold nothing personal: no CSRF token, no user).
+All of it is public and built from `coverage.data()` (one small cache entry). Responses
+carry an ETag and Last-Modified derived from the data version (`coverage.etag`), so a
+conditional GET is answered with 304 before any rendering, and without a query when the
+cache is warm. Complete responses to anonymous visitors are kept and replayed by
+`middleware.CoverageFastPathMiddleware` (the views render them once per data version and
+variant in each process; they hold nothing personal: no CSRF token, no user).
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
-import threading
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -27,126 +23,39 @@ from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import public
+from core.exports import csv_bytes
 from core.middleware import csp_override
 
-from .forms import CoverageQuery, coverage_query_parse
+from . import coverage
+from .forms import DEFAULT_SORT, CoverageQuery
 from .selectors import (
-    DEFAULT_SORT,
-    CoverageData,
-    coverage_data,
+    OPEN_DATA_CSV_HEADER,
     coverage_open_data,
+    coverage_open_data_table,
     coverage_prefecture_detail,
     coverage_prefecture_table,
     coverage_search,
 )
-from .svgmap import LEGEND, coverage_map
+from .svgmap import LEGEND
 
 HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
-
-# Rendered bodies for anonymous visitors: {(view, version, variant...): bytes}.
-_bodies: dict[tuple, bytes] = {}
-_BODIES_LIMIT = 512
-_render_lock = threading.Lock()
-
-
-def _data(request: HttpRequest) -> CoverageData:
-    """The coverage data, read from the cache at most once per request."""
-    data = getattr(request, "_coverage_data", None)
-    if data is None:
-        data = request._coverage_data = coverage_data()
-    return data
-
-
-def _is_anonymous(request: HttpRequest) -> bool:
-    """No session cookie: certainly nobody signed in and no pending messages (decided
-    without touching the session store)."""
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES
-
-
-def _audience(request: HttpRequest) -> str:
-    if _is_anonymous(request):
-        return "anon"
-    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    return hashlib.blake2b(cookie.encode(), digest_size=6).hexdigest()
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    """An htmx request for the fragment (a history restore wants the whole page). Read
-    from the headers, not `request.htmx`: the fast path runs before HtmxMiddleware."""
-    meta = request.META
-    return (
-        meta.get("HTTP_HX_REQUEST") == "true"
-        and meta.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
-    )
-
-
-def _query(request: HttpRequest) -> CoverageQuery:
-    query = getattr(request, "_coverage_query", None)
-    if query is None:
-        query = request._coverage_query = coverage_query_parse(request.GET)
-    return query
 
 
 def _etag(view: str):
     def etag(request: HttpRequest, *args, **kwargs) -> str | None:
-        query = _query(request) if view == "page" else CoverageQuery()
-        if query.error:
-            return None
-        variant = "|".join(
-            (
-                view,
-                _audience(request),
-                "partial" if _is_partial(request) else "full",
-                query.prefecture,
-                query.sort,
-                query.q,
-            )
-        )
-        digest = hashlib.blake2b(variant.encode(), digest_size=6).hexdigest()
-        return f"{_data(request).version}-{digest}"
+        return coverage.etag(request, view)
 
     return etag
 
 
 def _last_modified(request: HttpRequest, *args, **kwargs):
-    if _query(request).error:
+    if coverage.query(request).error:
         return None
-    return _data(request).updated_at
+    return coverage.for_request(request).updated_at
 
 
 def _data_last_modified(request: HttpRequest, *args, **kwargs):
-    return _data(request).updated_at
-
-
-def _cached_body(key: tuple | None, build) -> bytes:
-    """The body for `key`, built once per process: when a new data version arrives, one
-    thread renders while the others wait for it instead of rendering the same page."""
-    if key is None or settings.DEBUG:  # DEBUG: template edits show at once
-        return build()
-    body = _bodies.get(key)
-    if body is None:
-        with _render_lock:
-            body = _bodies.get(key)
-            if body is None:
-                body = build()
-                if len(_bodies) >= _BODIES_LIMIT:
-                    _bodies.clear()
-                _bodies[key] = body
-    return body
-
-
-def anonymous_response_key(request: HttpRequest, view: str) -> tuple | None:
-    """What a complete response to this anonymous GET depends on, or None when it should
-    not be stored (free-text search: unbounded; a bad query string)."""
-    data = _data(request)
-    if view == "page":
-        query = _query(request)
-        if query.error or query.q:
-            return None
-        return (view, data.version, query.prefecture, query.sort, _is_partial(request))
-    if view == "embed":
-        return (view, data.version, request.get_host())
-    return (view, data.version)
+    return coverage.for_request(request).updated_at
 
 
 def _page_url(*, prefecture: str = "", sort: str = DEFAULT_SORT, q: str = "") -> str:
@@ -191,7 +100,7 @@ def _sort_headers(*, sort: str, prefecture: str, q: str) -> list[dict[str, str]]
 
 
 def _page_context(request: HttpRequest, query: CoverageQuery) -> dict:
-    data = _data(request)
+    data = coverage.for_request(request)
     prefecture, sort, q = query.prefecture, query.sort, query.q
     table = [
         {
@@ -221,7 +130,7 @@ def _page_context(request: HttpRequest, query: CoverageQuery) -> dict:
 def _finish(response: HttpResponse, request: HttpRequest) -> HttpResponse:
     # Browsers must revalidate (cheap: 304); shared caches keep one copy per cookie.
     patch_vary_headers(response, ("Cookie",))
-    if _is_anonymous(request):
+    if coverage.is_anonymous(request):
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
     else:
         patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
@@ -232,43 +141,26 @@ def _finish(response: HttpResponse, request: HttpRequest) -> HttpResponse:
 @require_safe
 @vary_on_headers(*HTMX_HEADERS)
 @condition(etag_func=_etag("page"), last_modified_func=_last_modified)
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage_page(request: HttpRequest) -> HttpResponse:
     """/coverage/: headline, map, prefecture table, prefecture filter and search."""
-    query = _query(request)
-    partial = _is_partial(request)
+    query = coverage.query(request)
+    partial = coverage.is_partial(request)
+    data = coverage.for_request(request)
     template = "municipalities/coverage.html" + ("#results" if partial else "")
     if query.error:
-        context = {
-            "error": query.error,
-            "data": _data(request),
-            "legend": LEGEND,
-            "map_svg": "",
-        }
+        context = {"error": query.error, "data": data, "legend": LEGEND, "map_svg": ""}
         error_template = "municipalities/coverage.html" + ("#error" if partial else "")
         return _finish(render(request, error_template, context, status=400), request)
-
-    def build(csrf_free: bool) -> bytes:
-        context = _page_context(request, query)
-        context["partial"] = partial
-        if not partial:
-            context["map_svg"] = coverage_map(
-                _data(request), link=reverse("coverage"), interactive=True
-            )
-        if csrf_free:
-            # A body shared between visitors must not carry anyone's CSRF token (the page
-            # only makes GET requests).
-            context["csrf_token"] = ""
-        return render_to_string(template, context, request=request).encode()
-
-    if _is_anonymous(request):
-        key = None
-        if not query.q:  # free text would make the key space unbounded
-            key = ("page", _data(request).version, query.prefecture, query.sort, partial)
-        body = _cached_body(key, lambda: build(True))
-        response = HttpResponse(body)
-    else:
-        response = HttpResponse(build(False))
-    return _finish(response, request)
+    context = _page_context(request, query)
+    context["partial"] = partial
+    if not partial:
+        context["map_svg"] = coverage.map_svg(data, link=reverse("coverage"), interactive=True)
+    if coverage.is_anonymous(request):
+        # A body shared between visitors must not carry anyone's CSRF token (the page only
+        # makes GET requests).
+        context["csrf_token"] = ""
+    body = render_to_string(template, context, request=request)
+    return _finish(HttpResponse(body), request)
 
 
 @public
@@ -278,19 +170,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @condition(etag_func=_etag("embed"), last_modified_func=_data_last_modified)
 def coverage_embed(request: HttpRequest) -> HttpResponse:
     """/coverage/embed/: the headline and a small map, for other sites to frame."""
-    data = _data(request)
-
-    def build() -> bytes:
-        context = {
-            "data": data,
-            "legend": LEGEND,
-            "page_url": request.build_absolute_uri(reverse("coverage")),
-            "map_svg": coverage_map(data, link=None, interactive=False, id_prefix="cov-embed"),
-        }
-        return render_to_string("municipalities/coverage_embed.html", context).encode()
-
-    body = _cached_body(("embed", data.version, request.get_host()), build)
-    response = HttpResponse(body)
+    data = coverage.for_request(request)
+    context = {
+        "data": data,
+        "legend": LEGEND,
+        "page_url": request.build_absolute_uri(reverse("coverage")),
+        "map_svg": coverage.map_svg(data, link=None, interactive=False, id_prefix="cov-embed"),
+    }
+    response = HttpResponse(render_to_string("municipalities/coverage_embed.html", context))
     patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
     return response
 
@@ -307,13 +194,10 @@ def _open_data_response(body: bytes, content_type: str, filename: str) -> HttpRe
 @require_safe
 @condition(etag_func=_etag("json"), last_modified_func=_data_last_modified)
 def coverage_json(request: HttpRequest) -> HttpResponse:
-    """/coverage/data.json: a list of {code, prefecture, name, kind, covered}."""
-    data = _data(request)
-
-    def build() -> bytes:
-        return json.dumps(coverage_open_data(data), ensure_ascii=False).encode()
-
-    body = _cached_body(("json", data.version), build)
+    """/coverage/data.json: a list of {code, prefecture, name, kind, covered} (stable
+    English keys and values, for programs)."""
+    records = coverage_open_data(coverage.for_request(request))
+    body = json.dumps(records, ensure_ascii=False).encode()
     return _open_data_response(body, "application/json; charset=utf-8", "yokoito-coverage.json")
 
 
@@ -321,25 +205,9 @@ def coverage_json(request: HttpRequest) -> HttpResponse:
 @require_safe
 @condition(etag_func=_etag("csv"), last_modified_func=_data_last_modified)
 def coverage_csv(request: HttpRequest) -> HttpResponse:
-    """/coverage/data.csv: the same records as CSV, UTF-8 with BOM so that Excel opens it."""
-    data = _data(request)
-
-    def build() -> bytes:
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["code", "prefecture", "name", "kind", "covered"])
-        for record in coverage_open_data(data):
-            writer.writerow(
-                [
-                    record["code"],
-                    record["prefecture"],
-                    record["name"],
-                    record["kind"],
-                    "true" if record["covered"] else "false",
-                ]
-            )
-        return out.getvalue().encode("utf-8")
-
-    body = _cached_body(("csv", data.version), build)
+    """/coverage/data.csv: the same records for Excel, through the one CSV writer
+    (`core.exports`): Japanese headers and values (団体コード, 都道府県, 団体名, 種別,
+    参加 はい/いいえ), UTF-8 with BOM."""
+    rows = coverage_open_data_table(coverage.for_request(request))
+    body = csv_bytes(OPEN_DATA_CSV_HEADER, rows)
     return _open_data_response(body, "text/csv; charset=utf-8", "yokoito-coverage.csv")

@@ -51,13 +51,9 @@ def local_governments(db):
 
 @pytest.fixture(autouse=True)
 def _coverage_cache_fresh():
-    """Coverage is cached for up to a minute (municipalities.selectors): start every test
-    without numbers left over from an earlier one."""
-    from municipalities import views
-    from municipalities.middleware import coverage_fast_path_forget
-    from municipalities.services import coverage_invalidate
+    """Coverage is cached (municipalities.coverage): start every test without numbers or
+    pages left over from an earlier one."""
+    from municipalities import coverage
 
-    coverage_invalidate()
-    coverage_fast_path_forget()
-    views._bodies.clear()
+    coverage.forget()
     yield

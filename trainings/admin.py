@@ -254,9 +254,10 @@ class TrainingAdmin(SafeAdminMixin, admin.ModelAdmin):
 
     def registrants_csv(self, request, pk: int):
         training = get_object_or_404(Training.objects.select_related("event"), pk=pk)
-        response = HttpResponse(
-            selectors.registrants_csv(training), content_type="text/csv; charset=utf-8"
+        from core.exports import csv_response  # the one CSV writer (formula-safe)
+
+        header, rows = selectors.registrants_table(training)
+        response: HttpResponse = csv_response(
+            header=header, rows=rows, filename=f"training-{training.pk}-registrants.csv"
         )
-        filename = f"training-{training.pk}-registrants.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

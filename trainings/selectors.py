@@ -191,18 +191,15 @@ CSV_HEADER = ["氏名", "フリガナ", "メールアドレス", "所属", "状�
               "参加リンク初回クリック", "出席"]  # fmt: skip
 
 
-def registrants_csv(training: Training) -> bytes:
-    """Registrants as CSV for Japanese Excel: UTF-8 with BOM, CRLF line ends."""
-    import csv
-    import io
-
+def registrants_table(training: Training) -> tuple[list[str], list[list[str]]]:
+    """Registrants for the staff CSV: the header (Japanese) and one row per registration.
+    Written by `core.exports` (BOM, CRLF, formula-safe cells)."""
     questions = list(training.questions or [])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER + [f"質問{i + 1}: {q}" for i, q in enumerate(questions)])
+    header = CSV_HEADER + [f"質問{i + 1}: {q}" for i, q in enumerate(questions)]
+    rows = []
     for reg in registrants(training):
         u = reg.user
-        writer.writerow(
+        rows.append(
             [
                 u.full_name,
                 u.full_name_kana,
@@ -217,4 +214,4 @@ def registrants_csv(training: Training) -> bytes:
                 *[(reg.answers or {}).get(str(i), "") for i in range(len(questions))],
             ]
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return header, rows

@@ -27,9 +27,7 @@ RANKS = {
     "portal": 99,
 }
 # Edges still to be removed (each names the issue that removes it).
-KNOWN: set[tuple[str, str]] = {
-    ("municipalities", "accounts"),  # issue 11 §1: coverage reads active members via one call
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _imports(app: str) -> dict[str, set[str]]:

@@ -32,6 +32,21 @@ def test_healthz_reports_database_and_broker(client):
     assert body["broker"] in {"ok", "unavailable"}
 
 
+def test_healthz_reports_a_cache_that_does_not_answer_as_degraded_but_200(client, monkeypatch):
+    from django.core.cache import cache
+
+    assert client.get(reverse("healthz")).json()["cache"] == "ok"
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache, "set", broken)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json()["cache"] == "unavailable"
+    assert response.json()["status"] == "degraded"
+
+
 def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise RuntimeError("database is down")

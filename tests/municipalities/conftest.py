@@ -7,6 +7,6 @@ def _no_coverage_lock_left():
     yield
     from django.core.cache import cache
 
-    from municipalities.selectors import COVERAGE_LOCK_KEY
+    from municipalities.coverage import COVERAGE_LOCK_KEY
 
     cache.delete(COVERAGE_LOCK_KEY)

@@ -8,12 +8,11 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import AffiliationType, User
-from municipalities import selectors
+from municipalities import coverage, selectors
+from municipalities.coverage import COVERAGE_CACHE_KEY, COVERAGE_TTL
+from municipalities.coverage import compute as coverage_compute
 from municipalities.models import LocalGovernment
 from municipalities.selectors import (
-    COVERAGE_CACHE_KEY,
-    COVERAGE_TTL,
-    coverage_compute,
     coverage_data,
     coverage_headline,
     coverage_prefecture_detail,
@@ -86,11 +85,14 @@ def test_the_prefectural_government_is_a_local_government_of_its_own():
     assert len(detail.covered) + len(detail.uncovered) == 63
 
 
-def test_staff_without_an_affiliation_count_as_members_and_cover_nothing():
+def test_staff_accounts_are_not_counted_as_members_nor_cover_anything():
+    """Issue 10 item 7: 301 人 with 300 seeded members was the staff account."""
     StaffFactory(local_government=None, affiliation_type="")
+    StaffFactory(local_government=local_government(CHIYODA))  # staff with an affiliation
+    MemberFactory(local_government=local_government("011002"))
     data = coverage_compute()
     assert data.members == 1
-    assert data.covered == 0
+    assert data.covered_codes == {"011002"}
 
 
 def test_a_member_who_moved_to_a_ministry_no_longer_covers_the_old_local_government():
@@ -208,13 +210,13 @@ class _Clock:
 def test_a_missed_invalidation_is_healed_by_the_ttl(monkeypatch):
     clock = _Clock()
     monkeypatch.setattr("django.core.cache.backends.locmem.time", clock)
-    monkeypatch.setattr(selectors, "time", clock)
+    monkeypatch.setattr(coverage, "time", clock)
     assert coverage_data().covered == 0
     MemberFactory(local_government=local_government(CHIYODA))  # no invalidation
-    clock.offset = selectors.COVERAGE_REFRESH_AFTER - 5
+    clock.offset = coverage.COVERAGE_REFRESH_AFTER - 5
     assert coverage_data().covered == 0
     # Under traffic, the first read after COVERAGE_REFRESH_AFTER refreshes it...
-    clock.offset = selectors.COVERAGE_REFRESH_AFTER + 1
+    clock.offset = coverage.COVERAGE_REFRESH_AFTER + 1
     assert coverage_data().covered == 1
     # ...and without traffic the entry is gone after COVERAGE_TTL.
     MemberFactory(local_government=local_government("011002"))
@@ -224,23 +226,23 @@ def test_a_missed_invalidation_is_healed_by_the_ttl(monkeypatch):
     clock.offset += COVERAGE_TTL + 1
     assert cache.get(COVERAGE_CACHE_KEY) is None
     assert coverage_data().covered == 2
-    assert selectors.COVERAGE_REFRESH_AFTER < COVERAGE_TTL <= 60
+    assert coverage.COVERAGE_REFRESH_AFTER < COVERAGE_TTL <= 60
 
 
 def test_an_invalidation_in_another_process_is_seen_within_seconds(monkeypatch):
     clock = _Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    monkeypatch.setattr(coverage, "time", clock)
     assert coverage_data().covered == 0
     MemberFactory(local_government=local_government(CHIYODA))
     cache.delete(COVERAGE_CACHE_KEY)  # what coverage_invalidate() in another process does
     assert coverage_data().covered == 0  # this process still uses its copy...
-    clock.offset = selectors.COVERAGE_LOCAL_SECONDS + 0.1
+    clock.offset = coverage.COVERAGE_LOCAL_SECONDS + 0.1
     assert coverage_data().covered == 1  # ...for a couple of seconds at most
-    assert selectors.COVERAGE_LOCAL_SECONDS <= 5
+    assert coverage.COVERAGE_LOCAL_SECONDS <= 5
 
 
 def test_a_result_computed_before_an_invalidation_is_not_used():
-    stale = selectors.coverage_compute(generation=cache.get(selectors.COVERAGE_GENERATION_KEY))
+    stale = coverage.compute(generation=cache.get(coverage.COVERAGE_GENERATION_KEY))
     MemberFactory(local_government=local_government(CHIYODA))
     coverage_invalidate()
     # The slow computation stores its (old) result after the invalidation.
@@ -250,14 +252,14 @@ def test_a_result_computed_before_an_invalidation_is_not_used():
 
 def test_only_one_caller_refreshes_a_stale_entry(monkeypatch, django_assert_num_queries):
     clock = _Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    monkeypatch.setattr(coverage, "time", clock)
     first = coverage_data()
-    clock.offset = selectors.COVERAGE_REFRESH_AFTER + 1
-    cache.add(selectors.COVERAGE_LOCK_KEY, 1)  # another process is recomputing
+    clock.offset = coverage.COVERAGE_REFRESH_AFTER + 1
+    cache.add(coverage.COVERAGE_LOCK_KEY, 1)  # another process is recomputing
     with django_assert_num_queries(0):
         assert coverage_data() == first  # keeps serving the current numbers
-    cache.delete(selectors.COVERAGE_LOCK_KEY)
-    clock.offset += selectors.COVERAGE_LOCAL_SECONDS + 1
+    cache.delete(coverage.COVERAGE_LOCK_KEY)
+    clock.offset += coverage.COVERAGE_LOCAL_SECONDS + 1
     with django_assert_num_queries(2):
         refreshed = coverage_data()
     assert refreshed.computed_at >= first.computed_at
@@ -265,21 +267,21 @@ def test_only_one_caller_refreshes_a_stale_entry(monkeypatch, django_assert_num_
 
 def test_after_an_invalidation_others_wait_for_the_one_computing(monkeypatch):
     clock = _Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    monkeypatch.setattr(coverage, "time", clock)
     coverage_data()
     coverage_invalidate()
-    cache.add(selectors.COVERAGE_LOCK_KEY, 1)  # someone is computing...
+    cache.add(coverage.COVERAGE_LOCK_KEY, 1)  # someone is computing...
     computed = []
-    real_store = selectors._coverage_store
+    real_store = coverage._store
 
     def store_later(generation):
         computed.append(generation)
         return real_store(generation)
 
-    monkeypatch.setattr(selectors, "_coverage_store", store_later)
+    monkeypatch.setattr(coverage, "_store", store_later)
     # ...and never stores: after waiting a second, this caller computes it itself.
     data = coverage_data()
-    assert computed == [cache.get(selectors.COVERAGE_GENERATION_KEY)]
+    assert computed == [cache.get(coverage.COVERAGE_GENERATION_KEY)]
     assert data.generation == computed[0]
     assert clock.offset >= 1.0
 
@@ -303,12 +305,12 @@ def test_a_withdrawal_is_reflected_after_invalidation():
 
 def test_the_rows_are_reloaded_in_a_new_process_with_one_query(django_assert_num_queries):
     data = coverage_data()
-    selectors.coverage_rows_forget()  # what a freshly started worker looks like
+    coverage.forget()  # what a freshly started worker looks like
     with django_assert_num_queries(1):
-        rows = selectors.coverage_local_governments(data)
+        rows = coverage.rows(data)
     assert len(rows) == 1788
     with django_assert_num_queries(0):
-        selectors.coverage_local_governments(data)
+        coverage.rows(data)
 
 
 @pytest.mark.parametrize(

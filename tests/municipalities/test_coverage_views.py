@@ -210,19 +210,28 @@ def test_open_data_json(client, some_members):
     assert sum(row["covered"] for row in rows) == 3
 
 
-def test_open_data_csv_is_utf8_with_bom(client, some_members):
+def test_open_data_csv_is_for_japanese_excel(client, some_members):
+    """Issue 10 item 14: Japanese headers and values, written by core.exports."""
     response = client.get("/coverage/data.csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     raw = response.content
     assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\r\n") == 1 + 1788
     text = raw.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["code", "prefecture", "name", "kind", "covered"]
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ["団体コード", "都道府県", "団体名", "種別", "参加"]
     assert len(rows) == 1 + 1788
-    assert ["131016", "東京都", "千代田区", "ward", "true"] in rows
-    assert ["131024", "東京都", "中央区", "ward", "false"] in rows
-    assert {row[4] for row in rows[1:]} == {"true", "false"}
+    assert ["131016", "東京都", "千代田区", "特別区", "はい"] in rows
+    assert ["131024", "東京都", "中央区", "特別区", "いいえ"] in rows
+    assert ["130001", "東京都", "東京都", "都道府県", "はい"] in rows
+    assert ["011002", "北海道", "札幌市", "市", "はい"] in rows
+    assert {row[3] for row in rows[1:]} == {"都道府県", "市", "特別区", "町", "村"}
+    assert {row[4] for row in rows[1:]} == {"はい", "いいえ"}
+    # The same records as the JSON, which keeps its English keys and values.
+    records = client.get("/coverage/data.json").json()
+    assert [row[0] for row in rows[1:]] == [r["code"] for r in records]
+    assert [row[4] == "はい" for row in rows[1:]] == [r["covered"] for r in records]
 
 
 def test_no_personal_data_in_any_public_output(client):
@@ -394,3 +403,16 @@ def test_approval_and_withdrawal_show_on_the_page_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         member_withdraw(user_id=applicant.pk, actor=staff)
     assert 'data-testid="covered">0<small>' in html(client.get(URL))
+
+
+def test_the_public_member_count_leaves_out_staff_accounts(client, some_members):
+    """Issue 10 item 7: with 300 members and the staff account, the page said 301 人."""
+    from tests.factories import StaffFactory
+
+    StaffFactory(local_government=None, affiliation_type="")
+    StaffFactory(local_government=local_government("472018"))  # staff with an affiliation
+    coverage_invalidate()
+    for url in (URL, "/"):
+        page = html(client.get(url))
+        assert "4<small> 人</small>" in page, url  # the four members of some_members
+        assert "3<small> / 1,788</small>" in page, url  # 那覇市 is not covered by staff

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from municipalities import svgmap
-from municipalities.selectors import coverage_data, coverage_local_governments
+from municipalities import coverage, svgmap
+from municipalities.selectors import coverage_data
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def frame_of(x: float, y: float) -> str:
 
 @pytest.fixture
 def dots():
-    rows = coverage_local_governments(coverage_data())
+    rows = coverage.rows(coverage_data())
     return {dot.code: dot for dots in svgmap.dots_for(rows).values() for dot in dots}
 
 
@@ -54,12 +54,11 @@ def test_the_inset_boxes_do_not_overlap_any_prefecture_of_the_main_frame():
             assert frame_of(x, y) == "main", (code, x, y)
 
 
-def test_outlines_are_projected_once_per_process():
-    svgmap.prefecture_shapes()
-    before = svgmap.prefecture_shapes.cache_info()
-    svgmap.prefecture_shapes()
-    after = svgmap.prefecture_shapes.cache_info()
-    assert after.misses == before.misses and after.hits == before.hits + 1
+def test_outlines_are_projected_once_per_process(monkeypatch):
+    coverage.map_svg(coverage_data(), link=None, interactive=False)
+    monkeypatch.setattr(svgmap, "prefecture_shapes", lambda: pytest.fail("projected again"))
+    coverage.forget()  # forgets the numbers and maps, not the geometry
+    assert 'role="img"' in coverage.map_svg(coverage_data(), link=None, interactive=False)
 
 
 def test_colour_buckets():
@@ -73,8 +72,63 @@ def test_colour_buckets():
 
 def test_the_rendered_map_is_reused_for_the_same_data_version():
     data = coverage_data()
-    first = svgmap.coverage_map(data, link="/coverage/", interactive=True)
-    assert svgmap.coverage_map(data, link="/coverage/", interactive=True) is first
-    embed = svgmap.coverage_map(data, link=None, interactive=False, id_prefix="cov-embed")
+    first = coverage.map_svg(data, link="/coverage/", interactive=True)
+    assert coverage.map_svg(data, link="/coverage/", interactive=True) is first
+    embed = coverage.map_svg(data, link=None, interactive=False, id_prefix="cov-embed")
     assert 'role="img"' in embed and "<a " not in embed
     assert 'role="group"' in first and first.count("<a ") == 47
+
+
+def test_the_renderer_keeps_nothing_and_imports_no_selector():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(svgmap))
+    imported = {
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not any("selectors" in name or "coverage" in name for name in imported), imported
+    module_state = [
+        name
+        for name, value in vars(svgmap).items()
+        if isinstance(value, dict | list | set)
+        and not name.isupper()  # constants are fine
+        and not name.startswith("__")
+    ]
+    assert module_state == [], module_state
+
+
+def _overlap(a, b) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def test_small_prefectures_get_a_label_target_inside_their_own_link():
+    data = coverage_data()
+    svg = coverage.map_svg(data, link="/coverage/", interactive=True)
+    for code in svgmap.SMALL_PREFECTURE_LABELS:
+        link = svg.split(f'data-pref="{code}"', 1)[1].split("</a>", 1)[0]
+        assert 'class="cov-label"' in link and 'class="cov-label__hit"' in link, code
+    assert svg.count('class="cov-label"') == len(svgmap.SMALL_PREFECTURE_LABELS)
+    assert {"13", "14", "27", "37", "41"} <= set(svgmap.SMALL_PREFECTURE_LABELS)
+    # The embed has no links, so no targets.
+    embed = coverage.map_svg(data, link=None, interactive=False, id_prefix="cov-embed")
+    assert "cov-label" not in embed
+
+
+def test_label_targets_stay_in_the_picture_apart_and_clear_of_the_caption():
+    boxes = {code: svgmap.label_box(code) for code in svgmap.SMALL_PREFECTURE_LABELS}
+    caption = (svgmap.CAPTION_X - 8, svgmap.CAPTION_Y - 26, 190, 62)
+    for code, (x, y, w, h) in boxes.items():
+        assert 0 <= x and x + w <= svgmap.WIDTH and 0 <= y and y + h <= svgmap.HEIGHT, code
+        assert not _overlap((x, y, w, h), caption), code
+        frames = {frame_of(x, y), frame_of(x + w, y + h)}
+        assert frames == ({"okinawa"} if code == "47" else {"main"}), (code, frames)
+        for other, box in boxes.items():
+            assert other == code or not _overlap((x, y, w, h), box), (code, other)
