@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from core import views as core_views
+from sections import urls as sections_urls
 from trainings import urls as trainings_urls
 
 # The admin signs in through allauth (so MFA applies), not through its own login form.
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("municipalities.urls")),
     path("sections/", include("sections.urls")),
+    path("", include(sections_urls.calendar_patterns)),
     path("", include("events.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),

@@ -38,7 +38,9 @@ def event_component(event: Event) -> icalendar.Event:
         component.add("location", event.place)
     else:
         component.add("location", "オンライン（参加リンクは横糸のページに開始前に表示されます）")
-    lines = [event.description.strip()] if event.description.strip() else []
+    lines = list(owner.calendar_notes(event))
+    if event.description.strip():
+        lines.append(event.description.strip())
     if url:
         absolute = settings.SITE_URL + url
         component.add("url", absolute)

@@ -48,6 +48,11 @@ class EventOwner:
         """Extra JSON-serialisable context for mails (e.g. the section name)."""
         return {"owner_label": self.label}
 
+    def calendar_notes(self, event) -> list[str]:
+        """Lines put first in the event's calendar DESCRIPTION (e.g. the series a meeting
+        belongs to). Must not query: list pages select `related` first."""
+        return []
+
 
 _owners: dict[str, EventOwner] = {}
 

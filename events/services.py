@@ -363,11 +363,16 @@ def event_create(*, kind: str, **fields: Any) -> Event:
 
 
 @transaction.atomic
-def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) -> Event:
+def event_update(
+    *, event_id: int, now: datetime | None = None, notify: bool = True, **changes: Any
+) -> Event:
     """Change an event. Calendar-visible changes bump SEQUENCE; a new time, format or
     place notifies everyone going or waiting (with an updated .ics). Reminders follow the
     new start by themselves (their offsets are computed from the current start). A new
-    join URL is served by the personal links at once: nothing is re-sent."""
+    join URL is served by the personal links at once: nothing is re-sent.
+
+    `notify=False`: the caller tells the attendees itself, in the same transaction (a
+    meeting series changing many meetings sends one mail per person, not one per meeting)."""
     now = now or timezone.now()
     unknown = set(changes) - EDITABLE
     if unknown:
@@ -386,7 +391,7 @@ def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) 
     if changed & CALENDAR_FIELDS:
         event.sequence += 1
     event.save()
-    if changed & NOTIFY_FIELDS:
+    if notify and changed & NOTIFY_FIELDS:
         _notify_attendees(event, template="events_changed", key=str(event.sequence))
     if changed & {"capacity", "rsvp_deadline", "starts_at"}:
         _promote_waitlist(event, now)
@@ -394,15 +399,17 @@ def event_update(*, event_id: int, now: datetime | None = None, **changes: Any) 
 
 
 @transaction.atomic
-def event_cancel(*, event_id: int) -> Event:
-    """Cancel: everyone going or waiting is told once; no reminder goes out afterwards."""
+def event_cancel(*, event_id: int, notify: bool = True) -> Event:
+    """Cancel: everyone going or waiting is told once; no reminder goes out afterwards.
+    `notify=False`: the caller tells them itself (as for `event_update`)."""
     event = _lock_event(event_id)
     if event.is_cancelled:
         return event
     event.status = Event.Status.CANCELLED
     event.sequence += 1
     event.save(update_fields=["status", "sequence", "updated_at"])
-    _notify_attendees(event, template="events_cancelled", key="cancelled")
+    if notify:
+        _notify_attendees(event, template="events_cancelled", key="cancelled")
     return event
 
 

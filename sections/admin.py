@@ -2,12 +2,21 @@
 admin go through the services where a rule applies (headship, cancellation)."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from core.admin_safety import SafeAdminMixin
 from core.errors import ServiceError
 
 from . import services
-from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
+from .models import (
+    Department,
+    Invitation,
+    JoinRequest,
+    Meeting,
+    MeetingSeries,
+    Section,
+    SectionMembership,
+)
 
 
 class SectionInline(admin.TabularInline):
@@ -178,6 +187,8 @@ class MeetingAdmin(SafeAdminMixin, admin.ModelAdmin):
     list_filter = ("audience", "section__department")
     search_fields = ("event__title", "section__name")
     raw_id_fields = ("section", "event", "created_by")
+    # A series' meetings are made and moved by the series services (sections pages).
+    readonly_fields = ("series", "original_date", "has_own_changes")
     list_select_related = ("section", "event")
     actions = ["cancel"]
 
@@ -188,4 +199,28 @@ class MeetingAdmin(SafeAdminMixin, admin.ModelAdmin):
     @admin.action(description="中止する（参加者に通知）", permissions=["change"])
     def cancel(self, request, queryset):
         for meeting in queryset:
-            services.meeting_cancel(meeting_id=meeting.pk, actor=request.user)
+            try:
+                services.meeting_cancel(meeting_id=meeting.pk, actor=request.user)
+            except ServiceError as exc:  # e.g. a series meeting that has started
+                messages.error(request, f"{meeting}: {exc.message}")
+
+
+@admin.register(MeetingSeries)
+class MeetingSeriesAdmin(SafeAdminMixin, admin.ModelAdmin):
+    """Read-only: series are created and changed on the section pages (by heads, deputies
+    and staff), through the series services, so meetings and mails stay right."""
+
+    list_display = ("title", "section", "repeat", "weekdays", "starts_on", "ends_on", "count")
+    list_filter = ("repeat", "section__department")
+    search_fields = ("title", "section__name")
+    list_select_related = ("section",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

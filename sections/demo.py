@@ -1,11 +1,15 @@
 """Demo content for sections: the published list (already loaded by migration 0002),
-heads and members drawn from the approved members, and a month of meetings with RSVPs.
-Idempotent: a section that already has members or meetings is left as it is."""
+heads and members drawn from the approved members, a month of meetings with RSVPs, and
+two meeting series: the vaccination officers' weekly 情報交換会 (every Saturday 21:00 for
+44 weeks, 30 of them past, one week moved to Sunday, members who joined the whole
+series) and a monthly 第2火曜 series. Idempotent: a section that already has members or
+meetings, and a series that already exists (by section and title), are left as they
+are."""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +19,8 @@ from accounts.selectors import active_members
 from events.services import registration_rsvp
 from municipalities.models import LocalGovernment
 
-from . import services
-from .models import Department, Section, SectionMembership
+from . import series_services, services
+from .models import Department, MeetingSeries, Section, SectionMembership
 from .reference import load as load_reference
 
 DEMO_LOGIN = "member000@demo.lg.jp"
@@ -109,3 +113,102 @@ def seed(stdout) -> None:
                     now=rsvp_at,
                 )
     stdout.write(f"sections: {len(sections)}課、情報交換会 {created}件を用意しました。")
+    _seed_series(stdout, rng, now)
+
+
+VACCINATION = "ワクチン接種 情報交換会"
+HOUKI = "法規 事例検討会（第2火曜）"
+
+
+def _weeks_since(day: date, weekday: int, weeks_ago: int) -> date:
+    """The `weekday` (Monday = 0) `weeks_ago` weeks before `day`."""
+    start = day - timedelta(weeks=weeks_ago)
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def _seed_series(stdout, rng: random.Random, now: datetime) -> None:
+    """Series are created as if the head had made them when they began (`now` in the
+    past), then topped up to today + the horizon, so past meetings exist too."""
+    from django.conf import settings
+
+    today = timezone.localdate(now)
+    horizon = settings.SECTIONS_SERIES_HORIZON_WEEKS
+    plans = [
+        (
+            "corona",
+            VACCINATION,
+            {
+                "repeat": "weekly",
+                "weekdays": ["SA"],
+                "starts_on": _weeks_since(today, 5, 30),
+                "count": 44,
+                "start_time": time(21, 0),
+                "description": (
+                    "1. 各自治体の接種状況\n2. 予約・会場運営の工夫\n"
+                    "3. 国・県からの通知の読み合わせ"
+                ),
+                "capacity": 40,
+            },
+        ),
+        (
+            "houki",
+            HOUKI,
+            {
+                "repeat": "monthly_nth",
+                "weekdays": ["TU"],
+                "week_of_month": 2,
+                "starts_on": today.replace(day=1) - timedelta(days=90),
+                "ends_on": today + timedelta(days=270),
+                "start_time": time(19, 0),
+                "description": "条例・規則の改正事例をひとつ持ち寄って検討します。",
+            },
+        ),
+    ]
+    made = 0
+    for slug, title, fields in plans:
+        section = Section.objects.filter(slug=slug).first()
+        if section is None or MeetingSeries.objects.filter(section=section, title=title).exists():
+            continue
+        head = SectionMembership.objects.filter(section=section, role="head").first()
+        if head is None:
+            continue
+        began = timezone.make_aware(datetime.combine(fields["starts_on"], time(9, 0)))
+        weeks = ((today - fields["starts_on"]).days + 7 * horizon) // 7
+        series = series_services.series_create(
+            section_id=section.pk,
+            actor=head.user,
+            now=began,
+            title=title,
+            duration_minutes=60,
+            format="online",
+            join_url=f"https://meet.example.jp/yokoito-{slug}-series",
+            skip_holidays=True,
+            **fields,
+        )
+        series_services.series_top_up(series_id=series.pk, now=began, weeks=weeks)
+        # A dozen members joined the whole series when it began.
+        members = list(
+            User.objects.filter(section_memberships__section=section).order_by("id")[:12]
+        )
+        for user in members:
+            series_services.series_join(series_id=series.pk, user=user, now=began)
+        made += 1
+        if slug == "corona":
+            # One week moved to Sunday (この回だけ).
+            upcoming = list(
+                series.meetings.filter(event__starts_at__gt=now)
+                .select_related("event")
+                .order_by("event__starts_at")[2:3]
+            )
+            for meeting in upcoming:
+                sunday = meeting.event.starts_at + timedelta(days=1)
+                services.meeting_update(
+                    meeting_id=meeting.pk,
+                    actor=head.user,
+                    now=now,
+                    title=f"{title}（日曜開催）",
+                    starts_at=sunday,
+                    ends_at=sunday + timedelta(hours=1),
+                )
+    if made:
+        stdout.write(f"sections: シリーズ {made}件（週1回・毎月第2火曜）を用意しました。")

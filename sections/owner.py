@@ -10,7 +10,7 @@ KIND = "section_meeting"
 class SectionMeetingOwner(EventOwner):
     kind = KIND
     label = "情報交換会"
-    related = ("section_meeting__section",)
+    related = ("section_meeting__section", "section_meeting__series")
     confirm_by_mail = False
 
     def _meeting(self, event):
@@ -38,3 +38,21 @@ class SectionMeetingOwner(EventOwner):
     def context(self, event) -> dict:
         meeting = self._meeting(event)
         return {"owner_label": self.label, "section_name": meeting.section.name if meeting else ""}
+
+    def calendar_notes(self, event) -> list[str]:
+        """A meeting of a series names its series (and the series page) in its .ics."""
+        from django.conf import settings
+        from django.urls import reverse
+
+        from .recurrence import Rule, describe
+
+        meeting = self._meeting(event)
+        series = getattr(meeting, "series", None) if meeting else None
+        if series is None:
+            return []
+        url = reverse("sections:series", args=[meeting.section.slug, series.root_id or series.pk])
+        rule = describe(Rule.of(series), series.start_time)
+        return [
+            f"シリーズ「{series.title}」（{rule}）の回です。",
+            f"シリーズ: {settings.SITE_URL}{url}",
+        ]

@@ -110,8 +110,10 @@ def member_count(*, section: Section) -> int:
 
 
 def _meetings(section: Section) -> QuerySet[Meeting]:
+    """The section's single meetings: a series' meetings are on its own page, and the
+    section page shows each series as one line (series_selectors.section_series_lines)."""
     return (
-        Meeting.objects.filter(section=section)
+        Meeting.objects.filter(section=section, series__isnull=True)
         .select_related("event", "section")
         .annotate(
             going_count=Count(
@@ -159,7 +161,9 @@ def meeting_get(*, slug: str, meeting_id: int) -> Meeting:
     meeting exists (sections are visible to all); registering is checked by the owner
     policy (sections.owner)."""
     meeting = (
-        Meeting.objects.select_related("event", "section", "section__department", "created_by")
+        Meeting.objects.select_related(
+            "event", "section", "section__department", "created_by", "series"
+        )
         .filter(pk=meeting_id, section__slug=slug)
         .first()
     )

@@ -18,7 +18,14 @@ from events import services as event_services
 from outbox.services import mail_enqueue
 
 from . import rules
-from .models import Invitation, JoinRequest, Meeting, Section, SectionMembership
+from .models import (
+    Invitation,
+    JoinRequest,
+    Meeting,
+    Section,
+    SectionMembership,
+    SeriesSubscription,
+)
 from .owner import KIND
 
 Role = SectionMembership.Role
@@ -61,9 +68,11 @@ def _heads(section: Section):
 
 def _withdraw_from_section_meetings(section: Section, user) -> None:
     """Leaving (or being removed) gives back seats at upcoming section-only meetings, so
-    the waitlist moves. Lock order: section (held by the caller), event, registration."""
+    the waitlist moves, and ends the member's joins of the section's series (シリーズに参加).
+    Lock order: section (held by the caller), event, registration."""
     from events.models import Registration
 
+    SeriesSubscription.objects.filter(series__section=section, user=user).delete()
     now = timezone.now()
     event_ids = Registration.objects.filter(
         user=user,
@@ -302,24 +311,45 @@ def meeting_create(
     return Meeting.objects.create(section=section, event=event, audience=audience, created_by=actor)
 
 
+def _require_future_if_series(meeting: Meeting, now: datetime) -> None:
+    """A meeting of a series changes only before it starts (past meetings never change)."""
+    if meeting.series_id is not None and meeting.event.starts_at <= now:
+        raise SectionError("開始した回・終わった回は変更できません。", "past")
+
+
 @transaction.atomic
 def meeting_update(
     *, meeting_id: int, actor, audience: str | None = None, now: datetime | None = None, **fields
 ) -> Meeting:
+    """Change one meeting. For a meeting of a series this is 「この回だけ」: the meeting
+    is marked as having its own changes, so 「すべての回」 edits leave it as it is."""
+    now = now or timezone.now()
     meeting = Meeting.objects.select_related("section", "event").get(pk=meeting_id)
     _require_manager(meeting.section, actor)
-    event_services.event_update(event_id=meeting.event_id, now=now, **fields)
+    _require_future_if_series(meeting, now)
+    before = {name: getattr(meeting.event, name) for name in fields}
+    event = event_services.event_update(event_id=meeting.event_id, now=now, **fields)
+    update = []
     if audience is not None and audience != meeting.audience:
         meeting.audience = audience
-        meeting.save(update_fields=["audience"])
+        update.append("audience")
+    if meeting.series_id is not None and not meeting.has_own_changes:
+        if update or any(getattr(event, name) != value for name, value in before.items()):
+            meeting.has_own_changes = True
+            update.append("has_own_changes")
+    if update:
+        meeting.save(update_fields=update)
     meeting.event.refresh_from_db()
     return meeting
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting_id: int, actor) -> Meeting:
-    meeting = Meeting.objects.select_related("section").get(pk=meeting_id)
+def meeting_cancel(*, meeting_id: int, actor, now: datetime | None = None) -> Meeting:
+    """Cancel one meeting (for a meeting of a series: 「この回だけ」 中止)."""
+    now = now or timezone.now()
+    meeting = Meeting.objects.select_related("section", "event").get(pk=meeting_id)
     _require_manager(meeting.section, actor)
+    _require_future_if_series(meeting, now)
     event_services.event_cancel(event_id=meeting.event_id)
     return meeting
 
@@ -333,6 +363,7 @@ def personal_data_erase(*, user, emails: list[str]) -> None:
     invitations declined, and every message they wrote or received is cleared."""
     now = timezone.now()
     SectionMembership.objects.filter(user=user).delete()
+    SeriesSubscription.objects.filter(user=user).delete()
     JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.WITHDRAWN, decided_at=now
     )

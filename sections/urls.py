@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import series_views, views
 
 app_name = "sections"
 
@@ -27,5 +27,29 @@ urlpatterns = [
         "<slug:slug>/meetings/<int:meeting_id>/cancel/",
         views.meeting_cancel,
         name="meeting_cancel",
+    ),
+    # Meeting series (定例の情報交換会).
+    path("<slug:slug>/series/new/", series_views.series_create, name="series_create"),
+    path("<slug:slug>/series/<int:series_id>/", series_views.series_detail, name="series"),
+    path("<slug:slug>/series/<int:series_id>/edit/", series_views.series_edit, name="series_edit"),
+    path("<slug:slug>/series/<int:series_id>/end/", series_views.series_end, name="series_end"),
+    path("<slug:slug>/series/<int:series_id>/join/", series_views.series_join, name="series_join"),
+    path(
+        "<slug:slug>/series/<int:series_id>/leave/", series_views.series_leave, name="series_leave"
+    ),
+    path(
+        "<slug:slug>/series/<int:series_id>/series.ics",
+        series_views.series_ics_download,
+        name="series_ics",
+    ),
+]
+
+# The series calendar for subscriptions: public route under calendar/, authorised by the
+# member's private feed token (calendar apps have no session). Included from config/urls.
+calendar_patterns = [
+    path(
+        "calendar/<str:token>/series/<int:series_id>.ics",
+        series_views.series_feed,
+        name="series_feed",
     ),
 ]

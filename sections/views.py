@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -13,7 +14,7 @@ from core.access import member
 from core.errors import ServiceError
 from events import selectors as event_selectors
 
-from . import rules, selectors, services
+from . import rules, selectors, series_selectors, services
 from .forms import DecisionForm, JoinRequestForm, MeetingForm
 from .models import Section, SectionMembership
 
@@ -58,6 +59,7 @@ def _detail_context(request, section: Section) -> dict:
         "heads": selectors.heads(section=section),
         "members": members_page,
         "member_count": member_count,
+        "series_lines": series_selectors.section_series_lines(section=section, user=user),
         "upcoming": selectors.meetings_upcoming(section=section),
         "past": selectors.meetings_past(section=section),
         "pending_requests": selectors.pending_requests(section=section) if can_manage else [],
@@ -294,6 +296,9 @@ def meeting_edit(request, slug: str, meeting_id: int):
     if meeting.event.is_cancelled:
         messages.error(request, "中止した会は編集できません。")
         return redirect(meeting.get_absolute_url())
+    if meeting.series_id is not None and meeting.event.starts_at <= timezone.now():
+        messages.error(request, "開始した回・終わった回は変更できません。")
+        return redirect(meeting.get_absolute_url())
     form = MeetingForm(
         request.POST or None, initial=MeetingForm.initial_from(meeting), require_future=False
     )
@@ -318,7 +323,11 @@ def meeting_edit(request, slug: str, meeting_id: int):
 def meeting_cancel(request, slug: str, meeting_id: int):
     meeting = selectors.meeting_get(slug=slug, meeting_id=meeting_id)
     _require_manager(request, meeting.section)
-    services.meeting_cancel(meeting_id=meeting.pk, actor=request.user)
+    try:
+        services.meeting_cancel(meeting_id=meeting.pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(meeting.get_absolute_url())
     messages.success(request, "情報交換会を中止にしました。申し込んでいた人に通知します。")
     return redirect(meeting.get_absolute_url())
 
@@ -332,6 +341,7 @@ def meeting_detail(request, slug: str, meeting_id: int):
         "meeting": meeting,
         "section": meeting.section,
         "event": meeting.event,
+        "series_label": series_selectors.meeting_series_label(meeting),
         "membership": membership,
         "can_manage": selectors.can_manage(membership=membership, user=request.user),
         "next": reverse("sections:meeting", args=[meeting.section.slug, meeting.pk]),

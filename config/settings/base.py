@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-digests": {"task": "broadcasts.tasks.broadcast_digests_send", "schedule": 60.0},
     # events (section meetings, trainings): due reminders, exactly once via the outbox key.
     "events-reminders": {"task": "events.tasks.reminders_send", "schedule": 60.0},
+    # sections: keep meeting series topped up (concrete meetings for the next weeks).
+    "sections-series-top-up": {
+        "task": "sections.tasks.series_top_up",
+        "schedule": crontab(minute=7),
+    },
 }
 
 # --- Security (tightened further in production.py) ---------------------------------------
@@ -287,6 +292,9 @@ EVENTS_REMINDER_OFFSETS_MINUTES = [
 ]
 # How far ahead the reminder scan looks (must exceed the largest offset).
 EVENTS_REMINDER_HORIZON_MINUTES = int(os.environ.get("EVENTS_REMINDER_HORIZON_MINUTES", "10080"))
+
+# Sections: meeting series get concrete meetings this many weeks ahead (topped up hourly).
+SECTIONS_SERIES_HORIZON_WEEKS = int(os.environ.get("SECTIONS_SERIES_HORIZON_WEEKS", "12"))
 
 # Trainings (庁内研修): default reminders 1 day and 1 hour before; Friday orientations.
 TRAININGS_REMINDER_OFFSETS_MINUTES = [

@@ -98,7 +98,8 @@ def test_members_and_staff_reach_every_member_page(client, role, tmp_path):
     for route in sorted({route for route, policy in all_routes() if policy == MEMBER}):
         path = real_path(world, route)
         response = client.get(path)
-        response.close()  # a file download streams; close it
+        if response.streaming:
+            response.close()  # a file download: close the file (not the database)
         if (role, route) in EXPECTED_404:
             assert response.status_code == 404, (role, path)
             continue
@@ -226,3 +227,37 @@ def test_staff_without_permissions_are_refused_every_admin_page(client, tmp_path
     front = client.get("/admin/").content.decode()
     assert "/admin/accounts/" not in front and "/admin/trainings/" not in front
     assert wrong == []
+
+
+def test_the_matrix_covers_meeting_series():
+    """The series pages (issue 17) are member-only and walked by the tests above; the
+    series calendar for subscriptions is public and authorised by the feed token only."""
+    paths = member_paths()
+    for path in (
+        "/sections/x/series/new/",
+        "/sections/x/series/1/",
+        "/sections/x/series/1/edit/",
+        "/sections/x/series/1/end/",
+        "/sections/x/series/1/join/",
+        "/sections/x/series/1/leave/",
+        "/sections/x/series/1/series.ics",
+    ):
+        assert path in paths, path
+    public = {route for route, policy in all_routes() if policy != MEMBER}
+    assert "calendar/<str:token>/series/<int:series_id>.ics" in public
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_series_calendar_needs_a_members_feed_token(client, role):
+    from events.services import calendar_feed_get_or_create
+    from tests.factories import SectionFactory, SectionMembershipFactory
+    from tests.sections.test_series_views import create
+
+    section = SectionFactory()
+    series = create(section, SectionMembershipFactory(section=section, role="head").user)
+    user = ROLES[role]()
+    token = calendar_feed_get_or_create(user=user).token
+    url = reverse("series_feed", args=[token, series.pk])
+    assert client.get(url).status_code == 404  # not a member: no calendar
+    member_token = calendar_feed_get_or_create(user=MemberFactory()).token
+    assert client.get(reverse("series_feed", args=[member_token, series.pk])).status_code == 200

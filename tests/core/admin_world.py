@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import TrustedDomain, User
 from events import services as event_services
+from sections import series_services
 from sections import services as section_services
 from sections.models import SectionMembership
 from tests.factories import (
@@ -111,6 +112,19 @@ def admin_world() -> AdminWorld:
         ends_at=starts + dt.timedelta(hours=1),
     )
     event_services.registration_rsvp(event_id=o["meeting"].event_id, user=head, going=True)
+    o["series"] = series_services.series_create(
+        section_id=section.pk,
+        actor=head,
+        title="定例会",
+        repeat="weekly",
+        weekdays=["SA"],
+        starts_on=timezone.localdate() + dt.timedelta(days=1),
+        ends_on=timezone.localdate() + dt.timedelta(days=60),
+        start_time=dt.time(21, 0),
+        format="online",
+        join_url="https://meet.example.jp/s",
+    )
+    series_services.series_join(series_id=o["series"].pk, user=head)
     o["feed"] = event_services.calendar_feed_get_or_create(user=head)
 
     # A training with a registrant, its material and lecturer, and an orientation.

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from events import services as event_services
 from events.models import CalendarFeed, Registration
+from sections import series_services
 from sections import services as section_services
 from tests.core.test_url_policy import walk
 from tests.factories import (
@@ -70,6 +71,7 @@ READS = {
     "members/directory/": ("q", "prefecture", "local_government", "job_type", "section", "page"),
     "sections/": ("type", "q"),
     "sections/<slug:slug>/": ("page",),
+    "sections/<slug:slug>/series/<int:series_id>/edit/": ("scope", "from"),
     "broadcasts/schedule/": ("week",),
     "broadcasts/archive/": ("q", "programme", "page"),
     "trainings/": ("tab", "page"),
@@ -102,6 +104,16 @@ EXTRA_QUERIES = {
     "trainings/": ("page=999999", "page=-1", "tab=past&page=2"),
     "application/local-governments/": ("prefecture=%EF%BC%91%EF%BC%93", "prefecture=-1"),
     "sections/<slug:slug>/": ("page=-1", "page=999999"),
+    "sections/<slug:slug>/series/<int:series_id>/edit/": (
+        "scope=following",
+        "scope=following&from=abc",
+        f"scope=following&from={HUGE}",
+        "scope=following&from=-1",
+        "scope=all&from=0",
+        "scope=__class__",
+        "scope=all&from=%00",
+        "scope=following&from=1&from=2",
+    ),
     "admin/autocomplete/": (
         "app_label=accounts&model_name=trusteddomain&field_name=local_government&term=%00",
         f"app_label=accounts&model_name=trusteddomain&field_name=local_government&page={HUGE}",
@@ -123,7 +135,9 @@ POST_FIELDS = (
     "programme", "user", "event", "section", "successor", "prefecture_id",
     "work_email", "introduction", "effective_on", "login", "password", "password1",
     "password2", "oldpassword", "code", "key", "do", "attended", "subject", "body", "apply",
-    "start", "end", "reason", "q",
+    "start", "end", "reason", "q", "repeat", "weekdays", "week_of_month", "month_day",
+    "starts_on", "end_by", "ends_on", "count", "skip_holidays", "start_time", "duration_minutes",
+    "from", "scope",
 )  # fmt: skip
 POST_VALUES = ("x" * 5000, "\x00", HUGE, "abc")
 
@@ -136,6 +150,33 @@ def _meeting(**overrides) -> dict:
         "rsvp_deadline": "", "audience": "section",
     }  # fmt: skip
     return {**base, **overrides}
+
+
+def _series(**overrides) -> dict:
+    base = {
+        "title": "定例会", "description": "", "repeat": "weekly", "weekdays": ["SA"],
+        "week_of_month": "", "month_day": "", "starts_on": "2099-01-03", "end_by": "date",
+        "ends_on": "2099-06-27", "count": "", "skip_holidays": "on", "start_time": "21:00",
+        "duration_minutes": "60", "format": "online", "join_url": "https://meet.example.jp/s",
+        "place": "", "capacity": "", "audience": "section",
+    }  # fmt: skip
+    return {**base, **overrides}
+
+
+SERIES_BODIES = (
+    _series(), _series(ends_on="2098-01-01"), _series(ends_on="2101-12-31"),
+    _series(end_by="count", count="500"), _series(end_by="count", count=HUGE),
+    _series(end_by="count", count="0"), _series(end_by="bogus"), _series(weekdays=[]),
+    _series(weekdays=["XX", "\x00"]), _series(repeat="bogus"), _series(repeat="monthly_nth",
+    week_of_month="9"), _series(repeat="monthly_date", month_day=HUGE),
+    _series(repeat="monthly_date", month_day="31", starts_on="2099-02-01", ends_on="2099-02-28"),
+    _series(start_time="25:99"), _series(start_time="\x00"), _series(duration_minutes=HUGE),
+    _series(duration_minutes="-5"), _series(starts_on="0001-01-01"),
+    _series(starts_on="9999-12-31", ends_on="9999-12-31"), _series(starts_on="2000-01-01"),
+    _series(capacity=HUGE), _series(format="place", place=""), _series(title="x" * 121),
+    _series(join_url="javascript:alert(1)"), _series(audience="everyone"),
+    _series(skip_holidays="\x00"), _series(description="x" * 100_000),
+)  # fmt: skip
 
 
 def _person(**overrides) -> dict:
@@ -185,6 +226,12 @@ SPECIALS = {
     "sections/<slug:slug>/meetings/<int:meeting_id>/edit/": (
         _meeting(), _meeting(capacity=HUGE), _meeting(starts_at="2000-01-01T00:00"),
         _meeting(ends_at="2000-01-01T00:00"), _meeting(capacity="1"),
+    ),
+    "sections/<slug:slug>/series/new/": SERIES_BODIES,
+    "sections/<slug:slug>/series/<int:series_id>/edit/": SERIES_BODIES,
+    "sections/<slug:slug>/series/<int:series_id>/end/": (
+        {"from": "abc"}, {"from": HUGE}, {"from": "\x00"}, {"from": "-1"}, {"from": ""},
+        {"from": ["1", "2"]},
     ),
     "application/": (
         _person(), _person(prefecture="\x00"), _person(local_government="\x00"),
@@ -244,6 +291,9 @@ HTMX_ROUTES = (
     "sections/<slug:slug>/leave/", "sections/<slug:slug>/request/",
     "sections/<slug:slug>/request/withdraw/", "sections/<slug:slug>/meetings/new/",
     "sections/<slug:slug>/meetings/<int:meeting_id>/edit/", "events/<int:event_id>/rsvp/",
+    "sections/<slug:slug>/series/new/", "sections/<slug:slug>/series/<int:series_id>/edit/",
+    "sections/<slug:slug>/series/<int:series_id>/join/",
+    "sections/<slug:slug>/series/<int:series_id>/leave/",
     "broadcasts/programmes/<slug:slug>/follow/", "broadcasts/programmes/<slug:slug>/unfollow/",
     "broadcasts/schedule/", "broadcasts/archive/", "members/directory/", "trainings/",
     "coverage/", "application/local-governments/",
@@ -313,6 +363,17 @@ def build_world(tmp_path) -> World:
     reg_b = event_services.registration_rsvp(
         event_id=meeting_b.event_id, user=other, going=True
     ).registration
+    # Meeting series: one per section, the member joined A's.
+    today = timezone.localdate()
+    series_fields = {
+        "title": "定例会", "repeat": "weekly", "weekdays": ["SA"], "starts_on": today,
+        "ends_on": today + dt.timedelta(days=120), "start_time": dt.time(21, 0),
+        "format": "online", "join_url": "https://meet.example.jp/s",
+    }  # fmt: skip
+    series_a = series_services.series_create(section_id=sec_a.pk, actor=head, **series_fields)
+    series_b = series_services.series_create(section_id=sec_b.pk, actor=other, **series_fields)
+    series_services.series_join(series_id=series_a.pk, user=head)
+    series_meeting_b = series_b.meetings.order_by("original_date").last()
 
     # Trainings, an orientation, materials and registrations.
     t_starts = now + dt.timedelta(days=10)
@@ -355,8 +416,13 @@ def build_world(tmp_path) -> World:
         "sections/<slug:slug>/request/withdraw/",
         "sections/<slug:slug>/invite/",
         "sections/<slug:slug>/meetings/new/",
+        "sections/<slug:slug>/series/new/",
     ):
         r[route, "slug"] = [sa, sb]
+    for suffix in ("", "edit/", "end/", "join/", "leave/", "series.ics"):
+        route = f"sections/<slug:slug>/series/<int:series_id>/{suffix}"
+        r[route, "slug"] = [sa, sb]
+        r[route, "series_id"] = [series_a.pk, series_b.pk]
     for suffix, param, a_id, b_id in (
         ("requests/<int:request_id>/", "request_id", req_a.pk, req_b.pk),
         ("members/<int:user_id>/remove/", "user_id", member_b.pk, other.pk),
@@ -376,6 +442,8 @@ def build_world(tmp_path) -> World:
     r["events/<int:event_id>/event.ics", "event_id"] = events_ids
     r["events/go/<str:token>/", "token"] = [reg_a.token, reg_b.token]
     r["calendar/<str:token>.ics", "token"] = [feed_own.token, feed_other.token]
+    r["calendar/<str:token>/series/<int:series_id>.ics", "token"] = [feed_own.token]
+    r["calendar/<str:token>/series/<int:series_id>.ics", "series_id"] = [series_a.pk, series_b.pk]
     r["broadcasts/episodes/<int:pk>/", "pk"] = [episode.pk]
     for suffix in ("", "follow/", "unfollow/"):
         r[f"broadcasts/programmes/<slug:slug>/{suffix}", "slug"] = [programme.slug]
@@ -405,6 +473,21 @@ def build_world(tmp_path) -> World:
         ("GET", f"/sections/{sb}/meetings/{meeting_b.pk}/edit/", None),
         ("POST", f"/sections/{sb}/meetings/{meeting_b.pk}/cancel/", {}),
         ("GET", f"/sections/{sa}/meetings/{meeting_b.pk}/", None),
+        ("GET", f"/sections/{sb}/series/new/", None),
+        ("POST", f"/sections/{sb}/series/new/", _series()),
+        ("GET", f"/sections/{sb}/series/{series_b.pk}/edit/?scope=all", None),
+        ("POST", f"/sections/{sb}/series/{series_b.pk}/edit/?scope=all", _series()),
+        ("POST", f"/sections/{sb}/series/{series_b.pk}/end/", {}),
+        ("GET", f"/sections/{sa}/series/{series_b.pk}/", None),
+        ("POST", f"/sections/{sa}/series/{series_b.pk}/join/", {}),
+        ("POST", f"/sections/{sa}/series/{series_b.pk}/end/", {}),
+        (
+            "GET",
+            f"/sections/{sa}/series/{series_a.pk}/edit/?scope=following&from={series_meeting_b.pk}",
+            None,
+        ),
+        ("POST", f"/sections/{sa}/series/{series_a.pk}/end/", {"from": series_meeting_b.pk}),
+        ("GET", f"/calendar/not-a-token/series/{series_a.pk}.ics", None),
         ("GET", f"/events/go/{reg_b.token}/", None),
         ("GET", f"/members/{applicant.pk}/", None),
         ("POST", f"/orientation/{training.pk}/apply/", {}),

@@ -25,8 +25,13 @@ def test_events_routes_have_the_documented_policies():
         "events/calendar/": MEMBER,
         "events/calendar/regenerate/": MEMBER,
     }
-    feed = [policy for route, policy in all_routes() if route.startswith("calendar/")]
-    assert feed == [PUBLIC]
+    feeds = {route: policy for route, policy in all_routes() if route.startswith("calendar/")}
+    # The private feed, and a series' calendar for subscriptions (sections), both
+    # authorised by the member's feed token.
+    assert feeds == {
+        "calendar/<str:token>.ics": PUBLIC,
+        "calendar/<str:token>/series/<int:series_id>.ics": PUBLIC,
+    }
 
 
 def test_anonymous_is_sent_to_login(client, meeting):
