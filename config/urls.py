@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("municipalities.urls")),
     path("sections/", include("sections.urls")),
+    path("", include("discussions.urls")),
     path("", include("events.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),
