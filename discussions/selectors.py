@@ -123,7 +123,8 @@ def _my_sections(user) -> QuerySet:
 
 
 def readable_sections_q(user, prefix: str = "") -> Q:
-    """A Q over `<prefix>section_id` for the sections whose discussions `user` reads."""
+    """A Q over `<prefix>section_id` for the sections whose discussions `user` reads (an
+    empty Q for staff: AND it, never OR it)."""
     field = f"{prefix}section_id__in"
     if user.is_staff:
         return Q()
@@ -623,6 +624,8 @@ def readable_entries(user, queryset: QuerySet[Entry] | None = None) -> QuerySet[
     queryset = Entry.objects.all() if queryset is None else queryset
     if not _is_member(user):
         return public_entries(queryset)
+    if user.is_staff:
+        return queryset
     return queryset.filter(Q(published_at__isnull=False) | readable_sections_q(user))
 
 

@@ -1,0 +1,5 @@
+"""Demo content for discussions (filled in below)."""
+
+
+def seed(stdout) -> None:
+    return None
