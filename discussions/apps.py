@@ -21,7 +21,7 @@ class DiscussionsConfig(AppConfig):
         from core import plugins
         from sections import registry
 
-        from . import panels, selectors, services
+        from . import demo, panels, selectors, services
 
         plugins.register_nav(plugins.NavItem("discussions:qa", "参考Q&A", order=15))
         plugins.register_home_panel(
@@ -37,6 +37,7 @@ class DiscussionsConfig(AppConfig):
                 order=13,
             )
         )
+        plugins.register_demo(plugins.DemoSeeder("discussions", demo.seed, order=50))
         plugins.register_personal_data(
             plugins.PersonalData(
                 "discussions", services.personal_data_erase, fields=PERSONAL_FIELDS, order=50
