@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the demo threads are prose: one line per sentence reads better)
 """Demo content for discussions: realistic threads in a dozen sections (solved and
 unsolved questions, replies from other prefectures, mentions), the weekly vaccination
 情報交換会 with its notes, 法規課's questions about drafting 条例, and 参考Q&A entries (two of
