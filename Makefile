@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed lint format e2e bench lock clean
+.PHONY: run test install migrate seed lint format e2e bench bench-discussions lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ lock: $(BIN)/python
 ## Coverage-page benchmark with gunicorn and wrk (see docs/benchmarks.md).
 bench: install
 	$(BIN)/python scripts/bench_coverage.py
+
+## Topic list and topic page with 100,000 posts, signed in, beside /healthz (docs/benchmarks.md).
+bench-discussions: install
+	$(BIN)/python scripts/bench_discussions.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/cache var/mail var/staticfiles var/celerybeat-schedule*

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -32,7 +33,7 @@ from sections.models import Meeting, Section, SectionMembership
 from .models import Attachment, Entry, MeetingScribe, Post, SectionSetting, Tag, Topic
 
 WITHDRAWN_LABEL = "退庁した会員"
-POSTS_PER_PAGE = 50
+POSTS_PER_PAGE = 20
 TOPICS_PER_PAGE = 20
 ENTRIES_PER_PAGE = 20
 UNANSWERED_AFTER = timedelta(hours=72)
@@ -305,12 +306,35 @@ def may_publish(*, user) -> bool:
 PEOPLE = ("author", "author__local_government__prefecture")
 
 
+def attach_tag_names(topics: list[Topic]) -> list[Topic]:
+    """Give each topic `tag_names` (sorted) with one light query (no model instances)."""
+    names: dict[int, list[str]] = {t.pk: [] for t in topics}
+    rows = Topic.tags.through.objects.filter(topic_id__in=list(names)).values_list(
+        "topic_id", "tag__name"
+    )
+    for topic_id, name in rows:
+        names[topic_id].append(name)
+    for topic in topics:
+        topic.tag_names = sorted(names[topic.pk])
+    return topics
+
+
+def attach_files(posts: list[Post]) -> list[Post]:
+    """Give each post `files` (its attachments in order) with one query."""
+    files: dict[int, list[Attachment]] = {p.pk: [] for p in posts}
+    for attachment in Attachment.objects.filter(post_id__in=list(files)).order_by("id"):
+        files[attachment.post_id].append(attachment)
+    for post in posts:
+        post.files = files[post.pk]
+    return posts
+
+
 def topic_list(
     *, user, section: Section, kind: str = "", state: str = "", tag: str = ""
 ) -> QuerySet[Topic]:
     """The section's topics that `user` may read, newest activity first, filtered by kind,
-    解決済み / 未解決 (questions only) and tag. Authors, tags and the 議事メモ's meeting come
-    with it (no query per row)."""
+    解決済み / 未解決 (questions only) and tag, with their authors. For a page of them, give
+    `attach_tag_names` the rows (one more query, none per row)."""
     topics = readable_topics(user, Topic.objects.filter(section=section))
     if kind in Topic.Kind.values:
         topics = topics.filter(kind=kind)
@@ -320,22 +344,37 @@ def topic_list(
         topics = topics.filter(kind=Topic.Kind.QUESTION, answer__isnull=True)
     if tag:
         topics = topics.filter(tags__name=tag)
-    return (
-        topics.select_related(*PEOPLE, "meeting__event")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .order_by("-last_activity_at", "-id")
-    )
+    return topics.select_related(*PEOPLE).order_by("-last_activity_at", "-id")
 
 
-def section_tags(*, user, section: Section, limit: int = 20) -> list[tuple[str, int]]:
-    """The tags most used by the section's readable topics (name, count). One query."""
-    rows = (
-        Tag.objects.filter(topics__in=readable_topics(user, Topic.objects.filter(section=section)))
+TAGS_CACHE_SECONDS = 300
+
+
+def section_tags(*, section: Section, limit: int = 20) -> list[tuple[str, int]]:
+    """The tags most used in a section (name, count), for the filter above its list, to be
+    shown only to readers of the section. Counted over the topics every reader sees (not
+    deleted, not hidden), so one cached answer serves them all; at most 5 minutes old.
+    The cache is an optimisation: without it the count is made each time (one query)."""
+    key = f"discussions:section-tags:{section.pk}:{limit}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: count without it
+        cached = None
+    if cached is not None:
+        return cached
+    rows = list(
+        Tag.objects.filter(
+            topics__section=section, topics__deleted_at__isnull=True, topics__hidden_at__isnull=True
+        )
         .annotate(n=Count("topics"))
         .order_by("-n", "name")
         .values_list("name", "n")[:limit]
     )
-    return list(rows)
+    try:
+        cache.set(key, rows, TAGS_CACHE_SECONDS)
+    except Exception:
+        pass
+    return rows
 
 
 def topic_get(*, section: Section, topic_id: int, user, membership=_UNSET) -> Topic:
@@ -355,9 +394,8 @@ def topic_get(*, section: Section, topic_id: int, user, membership=_UNSET) -> To
 
 
 def _post_rows() -> QuerySet[Post]:
-    return Post.objects.select_related(*PEOPLE, "quote", "quote__author").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
-    )
+    """Posts with their authors and quoted posts; their files come from `attach_files`."""
+    return Post.objects.select_related(*PEOPLE, "quote", "quote__author")
 
 
 def _visible_in_thread(user, posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -367,7 +405,7 @@ def _visible_in_thread(user, posts: QuerySet[Post]) -> QuerySet[Post]:
 
 
 class ThreadPage:
-    """One page of a thread, by post number (50 numbers a page): no COUNT, no OFFSET."""
+    """One page of a thread, by post number (POSTS_PER_PAGE numbers a page): no COUNT, no OFFSET."""
 
     def __init__(self, topic: Topic, number: int, posts: list[Post]):
         self.topic = topic
@@ -419,6 +457,7 @@ def thread_page(*, topic: Topic, user, page: Any = 1) -> ThreadPage:
     )
     for post in posts:
         post.topic = topic
+    attach_files(posts)
     return ThreadPage(topic, number, posts)
 
 
@@ -446,6 +485,7 @@ def post_get(*, topic: Topic, post_id: int) -> Post:
     if post is None:
         raise Http404("投稿が見つかりません。")
     post.topic = topic
+    attach_files([post])
     return post
 
 

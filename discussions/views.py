@@ -19,7 +19,7 @@ from core.errors import ServiceError
 from sections import registry as section_registry
 from sections.models import Meeting
 
-from . import selectors, services
+from . import cards, selectors, services
 from .forms import (
     EntryForm,
     NotesForm,
@@ -93,14 +93,16 @@ def topic_list(request, slug: str):
     filters = parse_filters(request.GET)
     topics = selectors.topic_list(user=request.user, section=section, **filters)
     page = Paginator(topics, selectors.TOPICS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_tag_names(list(page.object_list))
     query = urlencode({k: v for k, v in filters.items() if v})
     context = {
         **_section_context(request, section, membership, "topics"),
         "page": page,
+        "topics_url": reverse("discussions:topics", args=[section.slug]),
         "filters": filters,
         "query": query,
         "kinds": Topic.Kind.choices,
-        "tags": selectors.section_tags(user=request.user, section=section),
+        "tags": selectors.section_tags(section=section),
         "posting_refusal": selectors.posting_refusal(
             user=request.user, section=section, membership=membership
         ),
@@ -183,6 +185,7 @@ def _topic(request, slug: str, topic_id: int):
 def _topic_context(request, section, membership, topic, *, reply_form=None, page=None) -> dict:
     user = request.user
     page = page or selectors.thread_page(topic=topic, user=user, page=request.GET.get("page"))
+    cards.attach(page.posts, topic=topic, viewer=user)
     answer = selectors.accepted_answer(topic=topic, user=user, page=page)
     is_manager = selectors.is_manager(user=user, section=section, membership=membership)
     is_author = topic.author_id == user.pk
@@ -199,6 +202,7 @@ def _topic_context(request, section, membership, topic, *, reply_form=None, page
     return {
         **_section_context(request, section, membership, "topics"),
         "topic": topic,
+        "topic_url": topic.get_absolute_url(),
         "page": page,
         "answer": answer,
         "reply_form": reply_form,
@@ -248,6 +252,7 @@ def reply(request, slug: str, topic_id: int):
         else:
             post = selectors.post_get(topic=topic, post_id=result.post.pk)
             if request.htmx:
+                cards.attach([post], topic=topic, viewer=request.user)
                 context = _topic_context(request, section, membership, topic)
                 context.update(
                     {"post": post, "fresh_form": ReplyForm(), "warnings": result.warnings}

@@ -1,6 +1,7 @@
 from django import template
 
 from core import markup
+from core.jst import JST
 
 from .. import selectors
 
@@ -31,3 +32,17 @@ def filesize(size) -> str:
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size} バイト"
+
+
+@register.filter
+def jst(value, style: str = "short") -> str:
+    """A time in JST, cheaply (the busiest lists show one per row): short "12月2日 19:00",
+    long "2026年12月2日 19:00", iso for `datetime=""`."""
+    if not value:
+        return ""
+    local = value.astimezone(JST)
+    if style == "iso":
+        return local.isoformat()
+    if style == "long":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
