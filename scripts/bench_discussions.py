@@ -9,7 +9,8 @@ the section, signed in, beside /healthz in the same run (issue 12 §7).
    20 tags, a third of the questions solved; bodies rendered by core.markup like real
    posts. The benchmark's member belongs to the section.
 3. Production settings (generated SECRET_KEY, DEBUG off, ALLOWED_HOSTS=127.0.0.1, HTTPS
-   redirect off, file cache and file mail under var/bench-discussions/), collectstatic,
+   redirect off, file mail under var/bench-discussions/; the cache is a file cache there
+   unless BENCH_REDIS_URL is given, as in production), collectstatic,
    one signed-in session; the query count of each page, in process.
 4. gunicorn (4 sync workers by default) and `wrk -t2 -c8 -d10s --latency` with the session
    cookie; per round /healthz, the topic list and the topic page (the 300-post thread);
@@ -98,6 +99,9 @@ def bench_env(database_url: str | None) -> dict[str, str]:
     }
     if database_url:
         env["DATABASE_URL"] = database_url
+    redis = os.environ.get("BENCH_REDIS_URL", "")
+    if redis:  # the production cache (and broker); else a file cache under BENCH_DIR
+        env["REDIS_URL"] = redis
     return env
 
 
