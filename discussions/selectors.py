@@ -330,12 +330,20 @@ def attach_files(posts: list[Post]) -> list[Post]:
 
 
 def topic_list(
-    *, user, section: Section, kind: str = "", state: str = "", tag: str = ""
+    *, user, section: Section, kind: str = "", state: str = "", tag: str = "", membership=_UNSET
 ) -> QuerySet[Topic]:
     """The section's topics that `user` may read, newest activity first, filtered by kind,
     解決済み / 未解決 (questions only) and tag, with their authors. For a page of them, give
-    `attach_tag_names` the rows (one more query, none per row)."""
-    topics = readable_topics(user, Topic.objects.filter(section=section))
+    `attach_tag_names` the rows (one more query, none per row). The same rows as
+    `readable_topics` of the section; the section's reading is checked once here, not per
+    row."""
+    if not may_read_section(user=user, section=section, membership=membership):
+        return Topic.objects.none()
+    topics = Topic.objects.filter(
+        Q(section=section),
+        Q(deleted_at__isnull=True),
+        Q(hidden_at__isnull=True) | Q(author=user),
+    )
     if kind in Topic.Kind.values:
         topics = topics.filter(kind=kind)
     if state == "solved":
@@ -378,10 +386,10 @@ def section_tags(*, section: Section, limit: int = 20) -> list[tuple[str, int]]:
 
 
 def topic_get(*, section: Section, topic_id: int, user, membership=_UNSET) -> Topic:
-    """A topic of this section that `user` may read; 404 otherwise (tampered ids too)."""
+    """A topic of this section that `user` may read, with `tag_names`; 404 otherwise
+    (tampered ids too)."""
     topic = (
         Topic.objects.select_related(*PEOPLE, "meeting__event")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .filter(pk=topic_id, section=section)
         .first()
     )
@@ -390,6 +398,7 @@ def topic_get(*, section: Section, topic_id: int, user, membership=_UNSET) -> To
     topic.section = section  # the section already loaded (with its setting)
     if not may_read_topic(user=user, topic=topic, membership=membership):
         raise Http404("話題が見つかりません。")
+    attach_tag_names([topic])
     return topic
 
 
@@ -527,8 +536,12 @@ def post_url(post: Post) -> str:
     return f"{url}{query}#post-{post.number}"
 
 
-def entries_of_topic(topic: Topic, user) -> list[Entry]:
-    return list(readable_entries(user, topic.qa_entries.all()).order_by("-updated_at"))
+def entries_of_topic(topic: Topic, user, membership=_UNSET) -> list[Entry]:
+    """The entries made from a topic, for a reader of the topic (entries are made from
+    their own section's topics, so a reader of the topic reads them)."""
+    if not may_read_topic(user=user, topic=topic, membership=membership):
+        return []
+    return list(topic.qa_entries.filter(section_id=topic.section_id).order_by("-updated_at"))
 
 
 # --- Member home --------------------------------------------------------------------------
@@ -739,7 +752,7 @@ def entry_prefill_from_topic(*, topic: Topic, user) -> dict[str, Any]:
         "title": topic.title,
         "question": strip_mentions(opening.body) if opening and not opening.is_deleted else "",
         "answer": strip_mentions(answer.body) if answer else "",
-        "tags": ", ".join(t.name for t in topic.tags.all() if t.name != "議事メモ"),
+        "tags": ", ".join(n for n in topic.tags.values_list("name", flat=True) if n != "議事メモ"),
     }
 
 

@@ -91,7 +91,9 @@ def topic_list(request, slug: str):
     if not readable:
         return _closed_page(request, section, membership, "topics")
     filters = parse_filters(request.GET)
-    topics = selectors.topic_list(user=request.user, section=section, **filters)
+    topics = selectors.topic_list(
+        user=request.user, section=section, membership=membership, **filters
+    )
     page = Paginator(topics, selectors.TOPICS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.attach_tag_names(list(page.object_list))
     query = urlencode({k: v for k, v in filters.items() if v})
@@ -212,7 +214,7 @@ def _topic_context(request, section, membership, topic, *, reply_form=None, page
         "is_manager": is_manager,
         "may_delete_topic": is_manager or (is_author and not selectors.others_replied(topic)),
         "may_curate": selectors.may_curate(user=user, section=section, membership=membership),
-        "entries": selectors.entries_of_topic(topic, user),
+        "entries": selectors.entries_of_topic(topic, user, membership),
         "hidden_reasons": dict(Topic._meta.get_field("hidden_reason").choices),
     }
 
@@ -281,7 +283,7 @@ def topic_edit(request, slug: str, topic_id: int):
         "kind": topic.kind,
         "title": topic.title,
         "body": opening.body,
-        "tags": ", ".join(t.name for t in topic.tags.all()),
+        "tags": ", ".join(topic.tag_names),
     }
     form = TopicEditForm(request.POST or None, initial=initial)
     status = 200
