@@ -513,3 +513,11 @@ def test_the_head_edits_an_entry(client, world):
     assert bad.status_code == 422 and "残す回答" in bad.content.decode()
     client.post(url("qa_edit", entry.pk), {"title": "新", "question": "", "answer": "B"})
     assert Entry.objects.get().title == "新"
+
+
+def test_the_public_finds_the_reference_qa_from_every_page(client, world):
+    assert 'href="/qa/"' in client.get("/").content.decode()
+    client.force_login(ApplicantFactory())
+    assert 'href="/qa/"' in client.get(reverse("application_status")).content.decode()
+    client.force_login(world.member)  # members have it in their navigation
+    assert client.get(reverse("home")).content.decode().count('href="/qa/"') >= 1
