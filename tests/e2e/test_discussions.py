@@ -119,3 +119,45 @@ def test_question_answer_solved_entry_published_read_by_the_public(page, tmp_pat
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     assert not [h for h in hrefs if h.startswith(("/sections/", "/members/"))], hrefs
     assert page.console_errors == []
+
+
+def test_phone_layout_has_no_sideways_scrolling_and_works_by_keyboard(page, tmp_path, settings):
+    from discussions import services
+
+    settings.MEDIA_ROOT = tmp_path
+    section = SectionFactory(name="E2E長い名前の課", slug="e2e-phone")
+    member = MemberFactory(full_name="携帯 花子")
+    SectionMembership.objects.create(section=section, user=member, role="head")
+    long_word = "https://www.city.example.lg.jp/" + "a" * 120
+    topic = services.topic_create(
+        section_id=section.pk, author=member, kind="question",
+        title="とても長い題名" * 8, body=f"{long_word}\n\n" + "長い本文" * 80,
+        tags="予約, 接種会場",
+    ).topic  # fmt: skip
+    services.reply_create(topic_id=topic.pk, author=member, body="`" + "x" * 200 + "`")
+    entry = services.entry_create(
+        section_id=section.pk, actor=member, title="長い質問" * 10, question="", answer=long_word
+    )
+    sign_in(page, member)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (
+        reverse("discussions:topics", args=[section.slug]),
+        topic.get_absolute_url(),
+        reverse("discussions:topic_new", args=[section.slug]),
+        reverse("discussions:qa"),
+        entry.get_absolute_url(),
+        reverse("sections:detail", args=[section.slug]),
+    ):
+        page.goto(page.base_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    # Reply by keyboard only: focus the reply box, type, Tab to the button, Enter.
+    page.goto(page.base_url + topic.get_absolute_url())
+    page.get_by_role("textbox", name="返信").focus()
+    page.keyboard.type("キーボードだけで返信します")
+    page.keyboard.press("Tab")  # the file input
+    page.keyboard.press("Tab")  # the button
+    assert page.evaluate("document.activeElement.textContent.trim()") == "返信する"
+    page.keyboard.press("Enter")
+    page.locator("#post-3").wait_for()
+    assert "キーボードだけで返信します" in page.locator("#post-3").inner_text()
