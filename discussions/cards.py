@@ -18,7 +18,7 @@ from . import selectors
 from .models import Post, Topic
 
 logger = logging.getLogger(__name__)
-SECONDS = 24 * 3600
+SECONDS = 3600  # a stale card (an old name after 退庁, say) is gone within the hour
 VERSION = 1
 
 

@@ -916,6 +916,10 @@ def personal_data_erase(*, user, emails: list[str]) -> None:
             entry.save(
                 update_fields=["title", "question", "answer", "question_html", "answer_html"]
             )
+        tag_query = Q()
+        for needle in needles:
+            tag_query |= Q(name__contains=needle)
+        Tag.objects.filter(tag_query).delete()  # a tag naming them goes from every topic
     for attachment in Attachment.objects.filter(post__author=user):
         ext = uploads.extension_of(attachment.original_name)
         attachment.original_name = f"添付ファイル{attachment.pk}{ext}"

@@ -170,6 +170,17 @@ def test_the_author_deletes_a_topic_nobody_answered(world):
     assert not selectors.readable_topics(world.member).exists()
 
 
+def test_the_author_deletes_the_opening_post_of_an_answered_topic_and_the_thread_reads(world):
+    topic = world.ask(body="消したい質問文")
+    reply = world.reply(topic, body="残る回答")
+    opening = topic.posts.get(number=1)
+    services.post_delete(post_id=opening.pk, actor=world.member)
+    page = selectors.thread_page(topic=Topic.objects.get(pk=topic.pk), user=world.outsider)
+    assert [p.number for p in page.posts] == [1, 2]
+    assert page.posts[0].is_deleted and page.posts[1] == reply
+    assert selectors.readable_topics(world.outsider).filter(pk=topic.pk).exists()
+
+
 def test_the_author_cannot_delete_a_topic_others_answered_but_a_head_can(world):
     topic = world.ask()
     world.reply(topic)

@@ -160,6 +160,10 @@ def test_withdrawal_keeps_the_posts_as_a_withdrawn_member_and_nothing_else(clien
         body=f"回答 太郎です（{world.member2.email}）。資料を添付します。",
         files=[pdf("回答太郎の資料.pdf")],
     ).post
+    services.topic_update(
+        topic_id=topic.pk, actor=world.member, title=topic.title, body="本文",
+        tags="回答太郎さん方式",
+    )  # fmt: skip
     services.entry_create(
         section_id=world.section.pk, actor=world.head, title="回答 太郎さんの工夫", question="",
         answer="回答太郎さんの町の例", source_topic_ids=[topic.pk],
@@ -185,6 +189,9 @@ def test_withdrawal_keeps_the_posts_as_a_withdrawn_member_and_nothing_else(clien
     assert not Mention.objects.filter(user=withdrawn).exists()
     assert "回答太郎" not in own.attachments.get().original_name
     assert name not in Entry.objects.get().title and "回答太郎" not in Entry.objects.get().answer
+    from discussions.models import Tag
+
+    assert not Tag.objects.filter(name__contains="回答太郎").exists()
 
     client.force_login(world.head)
     html = client.get(topic.get_absolute_url()).content.decode()
