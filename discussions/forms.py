@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from core import uploads
 
 from . import text
-from .models import BODY_MAX, TAG_MAX, TITLE_MAX, HiddenReason, SectionSetting, Topic
+from .models import BODY_MAX, TAG_MAX, TITLE_MAX, SectionSetting, Topic
 from .services import ATTACHMENTS_MAX
 
 TAGS_HELP = "読点（、）・カンマ・スペースで区切って10個まで。例: ワクチン、予約"
@@ -172,6 +172,3 @@ def parse_filters(params) -> dict[str, str]:
         "state": state if state in ("solved", "unsolved") else "",
         "tag": tag,
     }
-
-
-HIDDEN_REASONS = dict(HiddenReason.choices)

@@ -190,7 +190,6 @@ def _topic_context(request, section, membership, topic, *, reply_form=None, page
     cards.attach(page.posts, topic=topic, viewer=user)
     answer = selectors.accepted_answer(topic=topic, user=user, page=page)
     is_manager = selectors.is_manager(user=user, section=section, membership=membership)
-    is_author = topic.author_id == user.pk
     quoted = None
     if reply_form is None:
         raw = request.GET.get("quote", "")
@@ -212,10 +211,11 @@ def _topic_context(request, section, membership, topic, *, reply_form=None, page
         "reply_refusal": selectors.reply_refusal(user=user, topic=topic, membership=membership),
         "may_mark": selectors.may_mark_answer(user=user, topic=topic, membership=membership),
         "is_manager": is_manager,
-        "may_delete_topic": is_manager or (is_author and not selectors.others_replied(topic)),
+        "may_delete_topic": selectors.may_delete_topic(
+            user=user, topic=topic, membership=membership
+        ),
         "may_curate": selectors.may_curate(user=user, section=section, membership=membership),
         "entries": selectors.entries_of_topic(topic, user, membership),
-        "hidden_reasons": dict(Topic._meta.get_field("hidden_reason").choices),
     }
 
 
