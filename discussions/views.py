@@ -250,7 +250,8 @@ def reply(request, slug: str, topic_id: int):
             if exc.code in ("forbidden", "not_found", "locked") and not request.htmx:
                 return _refuse(request, exc)
             form.add_error(None, exc.message)
-            status = _status(exc)
+            # htmx swaps 422 and 429 only: a refusal is shown as the form's error.
+            status = 429 if exc.code == "rate_limited" else 422
         else:
             post = selectors.post_get(topic=topic, post_id=result.post.pk)
             if request.htmx:

@@ -521,3 +521,25 @@ def test_the_public_finds_the_reference_qa_from_every_page(client, world):
     assert 'href="/qa/"' in client.get(reverse("application_status")).content.decode()
     client.force_login(world.member)  # members have it in their navigation
     assert client.get(reverse("home")).content.decode().count('href="/qa/"') >= 1
+
+
+def test_htmx_refusals_come_back_as_the_form_with_the_message(client, world, settings):
+    topic = world.ask()
+    services.topic_set_locked(topic_id=topic.pk, actor=world.head, locked=True)
+    login(client, world.member2)
+    locked = client.post(
+        url("reply", world.section.slug, topic.pk), {"body": "遅れた返信"}, headers=HX
+    )
+    assert locked.status_code == 422 and locked["HX-Retarget"] == "#reply-form"
+    assert "締め切って" in locked.content.decode()
+    settings.DISCUSSIONS_RATE_LIMIT = 1
+    open_topic = world.ask(author=world.member2)
+    limited = client.post(
+        url("reply", world.section.slug, open_topic.pk), {"body": "急いで書いた返信"}, headers=HX
+    )
+    assert limited.status_code == 429 and limited["HX-Retarget"] == "#reply-form"
+    assert (
+        "急いで書いた返信" in limited.content.decode()
+        and "しばらく待って" in limited.content.decode()
+    )
+    assert Post.objects.filter(number__gt=1).count() == 0
