@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed lint format e2e bench bench-pages lock clean
+.PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: install
 ## Member pages at 20,000 members beside /healthz, and RSVP contention (PostgreSQL).
 bench-pages: install
 	$(BIN)/python scripts/bench_pages.py
+
+## Topic list and topic page with 100,000 posts, signed in, beside /healthz (docs/benchmarks.md).
+bench-discussions: install
+	$(BIN)/python scripts/bench_discussions.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/cache var/mail var/staticfiles var/celerybeat-schedule*

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("municipalities.urls")),
     path("sections/", include("sections.urls")),
     path("", include(sections_urls.calendar_patterns)),
+    path("", include("discussions.urls")),
     path("", include("events.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),

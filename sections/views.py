@@ -14,7 +14,7 @@ from core.access import member
 from core.errors import ServiceError
 from events import selectors as event_selectors
 
-from . import rules, selectors, series_selectors, services
+from . import registry, rules, selectors, series_selectors, services
 from .forms import DecisionForm, JoinRequestForm, MeetingForm
 from .models import Section, SectionMembership
 
@@ -25,8 +25,10 @@ def directory(request):
     """部・課の一覧: grouped by department, type filter and search kept in the URL."""
     type_ = request.GET.get("type", "")
     q = request.GET.get("q", "")[:100]
+    departments = selectors.directory(type=type_, q=q)
+    registry.annotate_directory(request.user, [s for d in departments for s in d.listed])
     context = {
-        "departments": selectors.directory(type=type_, q=q),
+        "departments": departments,
         "my_section_ids": selectors.section_ids_of(request.user),
         "types": Section.Type.choices,
         "type": type_ if type_ in Section.Type.values else "",
@@ -50,7 +52,13 @@ def _detail_context(request, section: Section) -> dict:
         paginator = Paginator(selectors.members(section=section), MEMBERS_PER_PAGE)
         paginator.count = member_count  # already counted: no second COUNT query
         members_page = paginator.get_page(request.GET.get("page"))
+    upcoming = selectors.meetings_upcoming(section=section)
+    past = selectors.meetings_past(section=section)
+    registry.annotate_meetings(user, upcoming + past)
     return {
+        **registry.panel_context(request, section, membership),
+        "section_tabs": registry.tabs_for(section),
+        "current_tab": "overview",
         "section": section,
         "membership": membership,
         "can_manage": can_manage,
@@ -60,8 +68,8 @@ def _detail_context(request, section: Section) -> dict:
         "members": members_page,
         "member_count": member_count,
         "series_lines": series_selectors.section_series_lines(section=section, user=user),
-        "upcoming": selectors.meetings_upcoming(section=section),
-        "past": selectors.meetings_past(section=section),
+        "upcoming": upcoming,
+        "past": past,
         "pending_requests": selectors.pending_requests(section=section) if can_manage else [],
         "my_request": None
         if membership
@@ -346,6 +354,7 @@ def meeting_detail(request, slug: str, meeting_id: int):
         "can_manage": selectors.can_manage(membership=membership, user=request.user),
         "next": reverse("sections:meeting", args=[meeting.section.slug, meeting.pk]),
         **event_selectors.rsvp_panel(event=meeting.event, user=request.user),
+        **registry.meeting_panel_context(request, meeting, membership),
     }
     # `rsvp_panel` sets "event" too; keep the meeting's event object (same row).
     return render(request, "sections/meeting_detail.html", context)

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core import uploads
 from core.admin_safety import SafeAdminMixin, require
 from events.models import Event, Registration
 from events.services import RegistrationError
@@ -120,8 +121,24 @@ class LecturerInline(admin.StackedInline):
     extra = 1
 
 
+class MaterialForm(forms.ModelForm):
+    """Only the allowed types, checked by name and content (core.uploads): no HTML, no
+    SVG, nothing executable, 10 MB at most."""
+
+    class Meta:
+        model = Material
+        fields = ("title", "file")
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        if file is not None and hasattr(file, "content_type"):  # a new upload
+            uploads.check_upload(file)
+        return file
+
+
 class MaterialInline(admin.TabularInline):
     model = Material
+    form = MaterialForm
     extra = 1
 
 

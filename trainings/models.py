@@ -99,7 +99,11 @@ class Lecturer(models.Model):
 
 
 def material_path(instance: Material, filename: str) -> str:
-    return f"trainings/{instance.training_id}/{filename}"
+    """A fresh random name with the checked extension: the stored name is never the
+    uploaded one (core.uploads)."""
+    from core.uploads import extension_of, stored_name
+
+    return f"trainings/{instance.training_id}/{stored_name(extension_of(filename))}"
 
 
 class Material(models.Model):
@@ -120,6 +124,13 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The title with the file's extension (the stored name is random)."""
+        from core.uploads import extension_of
+
+        return f"{self.title}{extension_of(self.file.name)}"
 
 
 class Announcement(models.Model):

@@ -124,7 +124,10 @@ def material_download(request, pk: int, material_id: int):
     material = get_object_or_404(Material, pk=material_id, training=training)
     if not selectors.may_download_materials(training=training, user=request.user):
         raise Http404("この資料は申込者だけが見られます。")
-    response = FileResponse(material.file.open("rb"), as_attachment=True)
+    response = FileResponse(
+        material.file.open("rb"), as_attachment=True, filename=material.download_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

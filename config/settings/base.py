@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sections",
     "broadcasts",
     "trainings",
+    "discussions",
     "portal",
 ]
 
@@ -304,6 +305,10 @@ TRAININGS_ORIENTATION_TIME = os.environ.get("TRAININGS_ORIENTATION_TIME", "19:30
 TRAININGS_ORIENTATION_CAPACITY = int(os.environ.get("TRAININGS_ORIENTATION_CAPACITY", "100"))
 TRAININGS_ORIENTATION_URL = os.environ.get("TRAININGS_ORIENTATION_URL", "")
 TRAININGS_PAGE_SIZE = 20
+
+# Discussions (話題・参考Q&A): at most this many posts per member in this many seconds.
+DISCUSSIONS_RATE_LIMIT = int(os.environ.get("DISCUSSIONS_RATE_LIMIT", "20"))
+DISCUSSIONS_RATE_WINDOW = int(os.environ.get("DISCUSSIONS_RATE_WINDOW", "600"))
 
 LOGGING = {
     "version": 1,

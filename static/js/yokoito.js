@@ -13,9 +13,10 @@
       });
     }
   });
-  // htmx: swap 422 responses (invalid forms re-rendered with their errors).
+  // htmx: swap 422 responses (invalid forms re-rendered with their errors) and 429 (a
+  // form re-rendered with the rate-limit message, its text kept).
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 422) {
+    if (event.detail.xhr.status === 422 || event.detail.xhr.status === 429) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

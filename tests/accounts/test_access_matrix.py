@@ -40,7 +40,7 @@ ROLES = {
 
 def test_the_matrix_covers_the_member_areas():
     paths = member_paths()
-    for prefix in ("/members/",):
+    for prefix in ("/members/", "/sections/x/topics/", "/sections/x/qa/", "/qa/1/edit/"):
         assert any(p.startswith(prefix) for p in paths), prefix
 
 
@@ -71,7 +71,16 @@ EXPECTED_404 = {
     ("member", "trainings/<int:pk>/materials/<int:material_id>/"): (
         "materials are for confirmed registrants; the member is not one"
     ),
+    ("member", "qa/<int:entry_id>/publish/"): "publishing a 参考Q&A entry is for staff only",
 }
+# The world's topic and reply were written by another member of section A: only their
+# author edits them (tests/discussions/test_views.py covers the author's own pages).
+for _role in ("member", "staff"):
+    for _route in (
+        "sections/<slug:slug>/topics/<int:topic_id>/edit/",
+        "sections/<slug:slug>/topics/<int:topic_id>/posts/<int:post_id>/edit/",
+    ):
+        EXPECTED_404[_role, _route] = "only its author edits a post"
 PARAM_RE = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 
 
@@ -261,3 +270,52 @@ def test_series_calendar_needs_a_members_feed_token(client, role):
     assert client.get(url).status_code == 404  # not a member: no calendar
     member_token = calendar_feed_get_or_create(user=MemberFactory()).token
     assert client.get(reverse("series_feed", args=[member_token, series.pk])).status_code == 200
+
+
+# --- 参考Q&A: the one member content the public reads (published entries only) ----------
+
+
+@pytest.fixture
+def qa_entries(db):
+    from discussions import services
+    from tests.factories import SectionFactory
+
+    section = SectionFactory()
+    head = MemberFactory(full_name="課長 公開確認")
+    section.memberships.create(user=head, role="head")
+    staff = StaffFactory()
+    published = services.entry_create(
+        section_id=section.pk, actor=head, title="公開された参考問答", question="", answer="回答"
+    )
+    services.entry_publish(entry_id=published.pk, actor=staff)
+    unpublished = services.entry_create(
+        section_id=section.pk, actor=head, title="会員だけの参考問答", question="", answer="回答"
+    )
+    return published, unpublished
+
+
+@pytest.mark.parametrize("role", ["anonymous", *sorted(ROLES)])
+def test_the_public_and_non_members_read_only_published_entries(client, qa_entries, role):
+    published, unpublished = qa_entries
+    if role != "anonymous":
+        client.force_login(ROLES[role]())
+    listing = client.get(reverse("discussions:qa"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "公開された参考問答" in html and "会員だけの参考問答" not in html
+    assert "課長 公開確認" not in html
+    page = client.get(reverse("discussions:qa_entry", args=[published.pk]))
+    assert page.status_code == 200 and "課長 公開確認" not in page.content.decode()
+    assert client.get(reverse("discussions:qa_entry", args=[unpublished.pk])).status_code == 404
+    for name in ("qa_edit", "qa_publish"):
+        response = client.get(reverse(f"discussions:{name}", args=[published.pk]))
+        assert response.status_code == 302  # to login or to the status page
+
+
+@pytest.mark.parametrize("factory", [MemberFactory, StaffFactory], ids=["member", "staff"])
+def test_members_read_the_entries_of_sections_open_to_them(client, qa_entries, factory):
+    _published, unpublished = qa_entries
+    client.force_login(factory())
+    html = client.get(reverse("discussions:qa")).content.decode()
+    assert "公開された参考問答" in html and "会員だけの参考問答" in html
+    assert client.get(reverse("discussions:qa_entry", args=[unpublished.pk])).status_code == 200

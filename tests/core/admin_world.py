@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import TrustedDomain, User
+from discussions import services as discussion_services
 from events import services as event_services
 from sections import series_services
 from sections import services as section_services
@@ -125,6 +126,35 @@ def admin_world() -> AdminWorld:
         join_url="https://meet.example.jp/s",
     )
     series_services.series_join(series_id=o["series"].pk, user=head)
+
+    # Discussions: a question answered and marked, a reading setting, notes with a 書記,
+    # and a 参考Q&A entry made from the question.
+    question = discussion_services.topic_create(
+        section_id=section.pk,
+        author=o["moved"],
+        kind="question",
+        title="窓口の予約は？",
+        body="どうしていますか。",
+        tags="予約",
+    ).post
+    answer = discussion_services.reply_create(
+        topic_id=question.topic_id, author=head, body="電話と Web の両方です。"
+    ).post
+    discussion_services.answer_mark(topic_id=question.topic_id, post_id=answer.pk, actor=head)
+    discussion_services.section_reading_set(section_id=section.pk, actor=head, reading="members")
+    discussion_services.meeting_scribe_set(
+        meeting_id=o["meeting"].pk, actor=head, user_id=o["moved"].pk
+    )
+    o["post"], o["topic"] = answer, answer.topic
+    o["entry"] = discussion_services.entry_create(
+        section_id=section.pk,
+        actor=head,
+        title="予約の受け方",
+        question="どうする？",
+        answer="電話と Web。",
+        tags="予約",
+        source_topic_ids=[question.topic_id],
+    )
     o["feed"] = event_services.calendar_feed_get_or_create(user=head)
 
     # A training with a registrant, its material and lecturer, and an orientation.

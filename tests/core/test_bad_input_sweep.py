@@ -46,6 +46,7 @@ from tests.factories import (
     EpisodeFactory,
     FollowFactory,
     GuestFactory,
+    MeetingFactory,
     MemberFactory,
     ProgrammeFactory,
     SectionFactory,
@@ -75,6 +76,10 @@ READS = {
     "broadcasts/schedule/": ("week",),
     "broadcasts/archive/": ("q", "programme", "page"),
     "trainings/": ("tab", "page"),
+    "sections/<slug:slug>/topics/": ("kind", "state", "tag", "page"),
+    "sections/<slug:slug>/topics/<int:topic_id>/": ("page", "quote"),
+    "sections/<slug:slug>/qa/": ("tag", "page"),
+    "qa/": ("section", "tag", "page"),
     "accounts/login/": ("next",),
     "accounts/signup/": ("next",),
     "admin/autocomplete/": ("app_label", "model_name", "field_name", "term", "page"),
@@ -114,6 +119,24 @@ EXTRA_QUERIES = {
         "scope=all&from=%00",
         "scope=following&from=1&from=2",
     ),
+    "sections/<slug:slug>/topics/": (
+        "tag=%E3%80%80",
+        "tag=%25%5F%5C",
+        "page=999999",
+        "page=-1",
+        "state=solved&kind=share",
+        "tag=a&tag=b",
+        "kind=__class__",
+    ),
+    "sections/<slug:slug>/topics/<int:topic_id>/": (
+        f"quote={HUGE}",
+        "quote=-1",
+        "quote=1.5",
+        "page=999999",
+        "page=-5",
+        "quote=1&quote=x",
+    ),
+    "qa/": ("section=no-such", "section=%00x", "tag=%3Cscript%3E", "page=999999"),
     "admin/autocomplete/": (
         "app_label=accounts&model_name=trusteddomain&field_name=local_government&term=%00",
         f"app_label=accounts&model_name=trusteddomain&field_name=local_government&page={HUGE}",
@@ -138,6 +161,8 @@ POST_FIELDS = (
     "start", "end", "reason", "q", "repeat", "weekdays", "week_of_month", "month_day",
     "starts_on", "end_by", "ends_on", "count", "skip_holidays", "start_time", "duration_minutes",
     "from", "scope",
+    "kind", "tags", "quote", "reading", "files", "question",
+    "answer", "locked",
 )  # fmt: skip
 POST_VALUES = ("x" * 5000, "\x00", HUGE, "abc")
 
@@ -285,6 +310,48 @@ SPECIALS["admin/accounts/user/"] = (
     {"action": "__class__", "_selected_action": ["1"]},
 )
 SPECIALS["orientation/<int:pk>/apply/"] = SPECIALS["trainings/<int:pk>/apply/"]
+
+
+def _topic(**overrides) -> dict:
+    return {"kind": "question", "title": "題", "body": "本文", "tags": "", **overrides}
+
+
+def _entry(**overrides) -> dict:
+    return {"title": "Q", "question": "", "answer": "A", "tags": "", **overrides}
+
+
+_TOPIC_BODIES = (
+    _topic(), _topic(kind="poll"), _topic(title="x" * 121), _topic(body="x" * 20_001),
+    _topic(tags=",".join(f"t{i}" for i in range(11))), _topic(tags="t" * 31),
+    _topic(tags="\u3000,\u3000"), _topic(files="not-a-file"), _topic(title="\x00"),
+    _topic(kind=["question", "share"]),
+)  # fmt: skip
+SPECIALS["sections/<slug:slug>/topics/new/"] = _TOPIC_BODIES
+SPECIALS["sections/<slug:slug>/topics/<int:topic_id>/edit/"] = _TOPIC_BODIES
+SPECIALS["sections/<slug:slug>/topics/<int:topic_id>/reply/"] = (
+    {"body": "返信"}, {"body": "返信", "quote": HUGE}, {"body": "返信", "quote": "abc"},
+    {"body": "返信", "quote": "-1"}, {"body": "返信", "quote": "1"}, {"body": "x" * 20_001},
+    {"body": "@[" + "x" * 59 + "]"}, {"body": " ".join(f"@[人{i}]" for i in range(30))},
+    {"body": "返信", "files": "x"},
+)  # fmt: skip
+SPECIALS["sections/<slug:slug>/topics/<int:topic_id>/posts/<int:post_id>/edit/"] = (
+    {"body": "編集"}, {"body": ""}, {"body": "x" * 20_001},
+)  # fmt: skip
+SPECIALS["sections/<slug:slug>/topics/<int:topic_id>/lock/"] = ({"locked": "1"}, {"locked": "0"})
+SPECIALS["sections/<slug:slug>/reading/"] = (
+    {"reading": "section"}, {"reading": "members"}, {"reading": "bogus"}, {"reading": ""},
+)  # fmt: skip
+SPECIALS["sections/<slug:slug>/meetings/<int:meeting_id>/scribe/"] = (
+    {"user": HUGE}, {"user": "abc"}, {"user": "1"}, {"user": ""}, {"user": "-1"},
+)  # fmt: skip
+SPECIALS["sections/<slug:slug>/meetings/<int:meeting_id>/notes/"] = (
+    {"title": "", "body": "メモ"}, {"title": "x" * 121, "body": "メモ"}, {"body": ""},
+)  # fmt: skip
+_ENTRY_BODIES = (_entry(), _entry(title=""), _entry(answer="x" * 20_001), _entry(tags="t" * 31))
+SPECIALS["sections/<slug:slug>/topics/<int:topic_id>/qa/new/"] = _ENTRY_BODIES
+SPECIALS["sections/<slug:slug>/meetings/<int:meeting_id>/qa/new/"] = _ENTRY_BODIES
+SPECIALS["qa/<int:entry_id>/edit/"] = _ENTRY_BODIES
+SPECIALS["qa/<int:entry_id>/publish/"] = ({"confirm": "1"}, {"confirm": "0"}, {"confirm": HUGE})
 # htmx answers: these views render a fragment for HX-Request; send both kinds.
 HTMX_ROUTES = (
     "sections/", "sections/<slug:slug>/", "sections/<slug:slug>/join/",
@@ -297,6 +364,14 @@ HTMX_ROUTES = (
     "broadcasts/programmes/<slug:slug>/follow/", "broadcasts/programmes/<slug:slug>/unfollow/",
     "broadcasts/schedule/", "broadcasts/archive/", "members/directory/", "trainings/",
     "coverage/", "application/local-governments/",
+    "sections/<slug:slug>/topics/", "sections/<slug:slug>/topics/new/",
+    "sections/<slug:slug>/topics/<int:topic_id>/",
+    "sections/<slug:slug>/topics/<int:topic_id>/reply/",
+    "sections/<slug:slug>/topics/<int:topic_id>/edit/",
+    "sections/<slug:slug>/topics/<int:topic_id>/posts/<int:post_id>/edit/",
+    "sections/<slug:slug>/topics/<int:topic_id>/qa/new/", "sections/<slug:slug>/qa/",
+    "sections/<slug:slug>/meetings/<int:meeting_id>/notes/",
+    "sections/<slug:slug>/meetings/<int:meeting_id>/qa/new/", "qa/", "qa/<int:entry_id>/edit/",
 )  # fmt: skip
 
 
@@ -315,6 +390,12 @@ def _material(training) -> Material:
     material.file.save("slides.txt", ContentFile(b"slides"), save=False)
     material.save()
     return material
+
+
+def _pdf():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("資料.pdf", b"%PDF-1.4 slides")
 
 
 def build_world(tmp_path) -> World:
@@ -401,6 +482,41 @@ def build_world(tmp_path) -> World:
     EpisodeFactory(programme=programme, air_date=timezone.localdate() - dt.timedelta(days=1))
     FollowFactory(user=head, programme=programme)
 
+    # Discussions: A's topic with a reply and a file; B reads as 課員のみ; notes; entries.
+    from discussions import services as discussion_services
+
+    topic_a = discussion_services.topic_create(
+        section_id=sec_a.pk, author=member_b, kind="question", title="A の質問", body="本文",
+        files=[_pdf()],
+    ).topic  # fmt: skip
+    reply_a = discussion_services.reply_create(
+        topic_id=topic_a.pk, author=member_b, body="返信"
+    ).post
+    discussion_services.section_reading_set(section_id=sec_b.pk, actor=other, reading="section")
+    topic_b = discussion_services.topic_create(
+        section_id=sec_b.pk, author=other, kind="question", title="B の質問", body="本文",
+        files=[_pdf()],
+    ).topic  # fmt: skip
+    reply_b = discussion_services.reply_create(topic_id=topic_b.pk, author=other, body="返信").post
+    att_a, att_b = (t.posts.get(number=1).attachments.get() for t in (topic_a, topic_b))
+    past = now - dt.timedelta(days=2)
+    past_times = {"starts_at": past, "ends_at": past + dt.timedelta(hours=1)}
+    past_a = MeetingFactory(section=sec_a, **{f"event__{k}": v for k, v in past_times.items()})
+    past_b = MeetingFactory(section=sec_b, **{f"event__{k}": v for k, v in past_times.items()})
+    discussion_services.meeting_notes_save(meeting_id=past_a.pk, actor=head, body="メモ")
+    discussion_services.meeting_notes_save(meeting_id=past_b.pk, actor=other, body="メモ")
+    entry_a = discussion_services.entry_create(
+        section_id=sec_a.pk, actor=head, title="A の参考Q&A", question="", answer="A",
+        source_topic_ids=[topic_a.pk],
+    )  # fmt: skip
+    entry_b = discussion_services.entry_create(
+        section_id=sec_b.pk, actor=other, title="B の参考Q&A", question="", answer="B"
+    )
+    public_entry = discussion_services.entry_create(
+        section_id=sec_b.pk, actor=other, title="公開", question="", answer="C"
+    )
+    discussion_services.entry_publish(entry_id=public_entry.pk, actor=staff)
+
     feed_own = event_services.calendar_feed_get_or_create(user=head)
     feed_other = event_services.calendar_feed_get_or_create(user=other)
     assert CalendarFeed.objects.count() == 2
@@ -452,6 +568,20 @@ def build_world(tmp_path) -> World:
         r[f"orientation/<int:pk>/{suffix}", "pk"] = [orientation.pk, training.pk]
     r["trainings/<int:pk>/materials/<int:material_id>/", "pk"] = [training.pk]
     r["trainings/<int:pk>/materials/<int:material_id>/", "material_id"] = [material.pk]
+    for route, _policy in routes():
+        if route.startswith("sections/<slug:slug>/topics/"):
+            r[route, "slug"] = [sa, sb]
+            r[route, "topic_id"] = [topic_a.pk, topic_b.pk]
+            r[route, "post_id"] = [reply_a.pk, reply_b.pk]
+            r[route, "attachment_id"] = [att_a.pk, att_b.pk]
+        elif route.startswith("sections/<slug:slug>/meetings/<int:meeting_id>/"):
+            if (route, "meeting_id") not in r:
+                r[route, "slug"] = [sa, sb]
+                r[route, "meeting_id"] = [past_a.pk, past_b.pk]
+        elif route.startswith("qa/<int:entry_id>/"):
+            r[route, "entry_id"] = [entry_a.pk, public_entry.pk, entry_b.pk]
+    for route in ("sections/<slug:slug>/reading/", "sections/<slug:slug>/qa/"):
+        r[route, "slug"] = [sa, sb]
     r["admin/broadcasts/programme/<int:pk>/generate/", "pk"] = [programme.pk]
     r["admin/trainings/training/<int:pk>/registrants/", "pk"] = [training.pk]
     r["admin/trainings/training/<int:pk>/registrants.csv", "pk"] = [training.pk]
@@ -493,6 +623,30 @@ def build_world(tmp_path) -> World:
         ("POST", f"/orientation/{training.pk}/apply/", {}),
         ("GET", f"/trainings/{orientation.pk}/materials/{material.pk}/", None),
         ("GET", f"/trainings/{training.pk}/materials/{material.pk}/", None),
+        # Discussions: B is 課員のみ and the member is not in it.
+        ("GET", f"/sections/{sb}/topics/", None),
+        ("GET", f"/sections/{sb}/topics/{topic_b.pk}/", None),
+        ("GET", f"/sections/{sa}/topics/{topic_b.pk}/", None),
+        ("GET", f"/sections/{sb}/topics/{topic_b.pk}/files/{att_b.pk}/", None),
+        ("GET", f"/sections/{sa}/topics/{topic_a.pk}/files/{att_b.pk}/", None),
+        ("POST", f"/sections/{sb}/topics/new/", {"kind": "question", "title": "t", "body": "b"}),
+        ("POST", f"/sections/{sb}/topics/{topic_b.pk}/reply/", {"body": "b"}),
+        ("POST", f"/sections/{sa}/topics/{topic_a.pk}/posts/{reply_b.pk}/delete/", {}),
+        ("POST", f"/sections/{sa}/topics/{topic_a.pk}/posts/{reply_a.pk}/edit/", {"body": "x"}),
+        ("GET", f"/sections/{sa}/topics/{topic_a.pk}/edit/", None),
+        ("POST", f"/sections/{sa}/topics/{topic_a.pk}/posts/{reply_b.pk}/answer/", {}),
+        ("POST", f"/sections/{sb}/topics/{topic_b.pk}/answer/clear/", {}),
+        ("POST", f"/sections/{sb}/topics/{topic_b.pk}/lock/", {"locked": "1"}),
+        ("POST", f"/sections/{sb}/reading/", {"reading": "members"}),
+        ("GET", f"/sections/{sb}/meetings/{past_b.pk}/notes/", None),
+        ("POST", f"/sections/{sb}/meetings/{past_b.pk}/scribe/", {"user": str(head.pk)}),
+        ("GET", f"/sections/{sb}/meetings/{past_b.pk}/qa/new/", None),
+        ("GET", f"/sections/{sb}/topics/{topic_b.pk}/qa/new/", None),
+        ("GET", f"/qa/{entry_b.pk}/", None),
+        ("GET", f"/qa/{entry_b.pk}/edit/", None),
+        ("GET", f"/qa/{entry_a.pk}/publish/", None),
+        ("POST", f"/qa/{entry_a.pk}/publish/", {"confirm": "1"}),
+        ("POST", f"/qa/{public_entry.pk}/unpublish/", {}),
     ]
     for model_admin in admin.site._registry.values():
         opts = model_admin.model._meta

@@ -24,6 +24,7 @@ RANKS = {
     "sections": 5,
     "broadcasts": 6,
     "trainings": 6,
+    "discussions": 7,
     "portal": 99,
 }
 # Edges still to be removed (each names the issue that removes it).

@@ -101,7 +101,9 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
     section = big_community["sections"][0]
     user = SectionMembership.objects.filter(section=section, role="head").first().user
     client.force_login(user)
-    with django_assert_max_num_queries(15):
+    # Bounded, not yet the 12 of issue 18: series and discussions panels add 7 (see
+    # docs/benchmarks.md, "Member pages").
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("sections:detail", args=[section.slug]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -109,7 +111,7 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
     assert members > 100
     assert f"メンバー（{members}人）" in html
     assert html.count("<tr>") == 1 + min(members, 100)  # header + one page
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         page2 = client.get(reverse("sections:detail", args=[section.slug]), {"page": 2})
     assert page2.status_code == 200
 
@@ -125,7 +127,8 @@ def test_meeting_page_query_count(client, big_community, django_assert_max_num_q
 def test_member_home_query_count(client, big_community, django_assert_max_num_queries):
     user = big_community["users"][1]
     client.force_login(user)
-    with django_assert_max_num_queries(8):
+    # 8, plus one query for each discussions panel (新着, 回答のない質問).
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "参加している課" in response.content.decode()
@@ -133,5 +136,5 @@ def test_member_home_query_count(client, big_community, django_assert_max_num_qu
 
 def test_member_home_for_a_new_member(client, db, django_assert_max_num_queries):
     client.force_login(MemberFactory())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("home")).status_code == 200

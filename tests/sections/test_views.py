@@ -30,7 +30,8 @@ def member(client):
 
 
 def test_reference_list_is_loaded_by_migration():
-    assert Section.objects.count() == 58
+    # 58 from the community's list, plus 総合窓口 (discussions/migrations/0002).
+    assert Section.objects.exclude(slug="madoguchi").count() == 58
     assert Section.objects.get(name="みんなの財政課").type == Section.Type.WORK
     assert Section.objects.get(name="コロナ対策本部").type == Section.Type.WORK
     assert Section.objects.get(name="図解・グラレコ課").type == Section.Type.SKILL

@@ -113,3 +113,51 @@ def test_attendance_ignores_ids_that_are_not_ascii_digits(staff_client):
     assert response.status_code == 302
     reg.refresh_from_db()
     assert reg.attended is True
+
+
+# --- Materials: the one upload rule (core.uploads; issue 9 item 12) --------------------------
+
+
+def _with_material(name: str, content: bytes) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        **FORM,
+        "materials-TOTAL_FORMS": "1",
+        "materials-0-title": "当日のスライド",
+        "materials-0-file": SimpleUploadedFile(name, content),
+    }
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("slides.html", b"<html><script>alert(1)</script></html>"),
+        ("map.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
+        ("slides.pdf", b"<html><script>alert(1)</script></html>"),
+        ("tool.exe", b"MZ\x90\x00"),
+    ],
+)
+def test_staff_cannot_upload_html_svg_or_disguised_files(
+    staff_client, settings, tmp_path, name, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    response = staff_client.post(ADD, _with_material(name, content))
+    assert response.status_code == 200
+    assert (
+        "アップロードできない種類" in response.content.decode()
+        or "中身が" in response.content.decode()
+    )
+    assert not Training.objects.exists()
+    assert not any(tmp_path.rglob("*.*"))
+
+
+def test_a_pdf_material_is_stored_under_a_new_name_and_downloads_by_its_title(
+    staff_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    response = staff_client.post(ADD, _with_material("元の名前.pdf", b"%PDF-1.4 slides"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    material = Training.objects.get().materials.get()
+    assert "元の名前" not in material.file.name and material.file.name.endswith(".pdf")
+    assert material.download_name == "当日のスライド.pdf"
