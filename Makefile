@@ -8,13 +8,16 @@ PORT   ?= 8000
 
 .PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions lock clean
 
+UV_VERSION := 0.13.9
+
+# No pip in the venv (ensurepip is slow); scripts/venv_install.py installs the lock with uv
+# (pinned, cached, parallel) and falls back to pip when uv cannot be had.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(PYTHON) -m venv --without-pip $(VENV)
 
 # Reinstall whenever the lock file changes.
 $(STAMP): requirements/lock.txt pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -r requirements/lock.txt
+	$(PYTHON) scripts/venv_install.py --venv $(VENV) --lock requirements/lock.txt --uv $(UV_VERSION)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,7 +30,10 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## Start web, Celery worker and Celery beat on http://$(HOST):$(PORT) (Ctrl-C stops all three).
-run: seed
+## Migrating and seeding share one process (one Django start-up fewer).
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py seed_demo --migrate
 	$(BIN)/python scripts/devserver.py --host $(HOST) --port $(PORT)
 
 ## The whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, else SQLite).
@@ -46,8 +52,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 ## Regenerate the pinned dependency files from pyproject.toml.
-lock: $(BIN)/python
-	$(BIN)/python -m pip install -q uv
+lock: install
+	[ -x $(BIN)/uv ] || $(BIN)/python -m pip install -q uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements/lock.txt --python $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml -o requirements/base.txt --python $(BIN)/python
 

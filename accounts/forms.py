@@ -37,7 +37,7 @@ class LocalGovernmentCodeField(forms.CharField):
         )
         if lg is None:
             raise forms.ValidationError(
-                "選択された自治体が見つかりません。一覧から選び直してください。"
+                "所属する自治体が見つかりません。一覧から選び直してください。"
             )
         return lg
 
@@ -62,9 +62,8 @@ class AffiliationFormMixin(forms.Form):
     other_body = forms.CharField(label="所属機関の名称", max_length=100, required=False)
     department = forms.CharField(label="部署", max_length=100)
     position = forms.CharField(label="役職", max_length=60, required=False)
-    job_type = forms.ChoiceField(
-        label="職種", choices=[("", "選ばない"), *JOB_TYPES], required=False
-    )
+    # No default: the applicant must choose (「その他」 exists).
+    job_type = forms.ChoiceField(label="職種", choices=[("", "職種を選ぶ"), *JOB_TYPES])
 
     def clean(self):
         data = super().clean()
@@ -75,7 +74,9 @@ class AffiliationFormMixin(forms.Form):
                 self.add_error("local_government", "所属する自治体を選んでください。")
             pref = data.get("prefecture")
             if lg and pref and lg.prefecture_id != pref.code:
-                self.add_error("local_government", "選んだ都道府県の自治体ではありません。")
+                self.add_error(
+                    "local_government", "所属する自治体が、選んだ都道府県のものではありません。"
+                )
             data["ministry"], data["other_body"] = "", ""
         elif kind == AffiliationType.MINISTRY:
             if not data.get("ministry"):
@@ -147,8 +148,38 @@ def initial_from_user(user: User) -> dict:
     }
 
 
+def name_the_fields(form: forms.Form) -> None:
+    """Error messages that name their field (「部署を入力してください。」, not Django's
+    「このフィールドは必須です。」): required, too long, bad e-mail or date, unknown choice.
+    A message a field sets itself (e.g. the agreement's) is kept."""
+    default_required = str(forms.Field.default_error_messages["required"])
+    for field in form.fields.values():
+        label = field.label
+        messages = field.error_messages
+        choose = isinstance(field.widget, (forms.Select, forms.RadioSelect))
+        if str(messages.get("required", "")) == default_required:
+            messages["required"] = (
+                f"{label}を選んでください。" if choose else f"{label}を入力してください。"
+            )
+        messages["max_length"] = (
+            f"{label}は%(limit_value)d文字以内で入力してください（いま%(show_value)d文字です）。"
+        )
+        if isinstance(field, forms.EmailField):
+            messages["invalid"] = (
+                f"{label}の形式が正しくありません（例：name@city.example.lg.jp）。"
+            )
+        elif isinstance(field, forms.DateField):
+            messages["invalid"] = f"{label}は「2026-04-01」の形で入力してください。"
+        if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField)):
+            messages["invalid_choice"] = f"{label}は一覧から選んでください。"
+
+
 class PersonForm(NameFieldsMixin, AffiliationFormMixin):
     """Name, affiliation and introduction: what the application and the profile share."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_the_fields(self)
 
     def to_service_data(self) -> dict:
         d = self.cleaned_data

@@ -136,6 +136,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_active and (self.status == self.Status.APPROVED or self.is_staff)
 
     @property
+    def member_pages_closed_reason(self) -> str:
+        """Why member pages are closed to this account (the access policy says it on the
+        way to the status page)."""
+        if self.status == self.Status.SUSPENDED:
+            return "このアカウントは利用停止中のため、会員向けのページは使えません。"
+        return "会員向けのページは、入庁が承認されると使えます。"
+
+    @property
     def affiliation_display(self) -> str:
         if self.affiliation_type == AffiliationType.LOCAL_GOVERNMENT and self.local_government_id:
             return str(self.local_government)

@@ -79,11 +79,14 @@ def local_government_options(request):
     """<option> elements for the affiliation picker (htmx), by prefecture or search."""
     prefecture = request.GET.get("prefecture", "")[:2]
     q = request.GET.get("q", "")[:40]
-    options = selectors.local_government_options(prefecture=prefecture, q=q)[:300]
+    options = list(selectors.local_government_options(prefecture=prefecture, q=q)[:300])
+    selected = request.GET.get("local_government", "")
+    if len(options) == 1:
+        selected = options[0].code  # narrowed down to one: choose it for the applicant
     return render(
         request,
         "accounts/_local_government_options.html",
-        {"options": options, "selected": request.GET.get("local_government", "")},
+        {"options": options, "selected": selected},
     )
 
 

@@ -10,10 +10,12 @@ class BroadcastsConfig(AppConfig):
         from events.registry import register_feed_provider
 
         from . import demo, services
-        from .calendar import episodes_feed_provider
+        from .calendar import episodes_feed_provider, feed_description
 
         # Followed episodes appear in the member's private calendar feed (events app).
-        register_feed_provider("broadcasts", episodes_feed_provider)
+        register_feed_provider(
+            "broadcasts", episodes_feed_provider, describe=feed_description, order=20
+        )
         plugins.register_nav(plugins.NavItem("broadcasts:tonight", "庁内放送", order=20))
         # The panel's inclusion tag ({% tonight_panel %}) loads its own data.
         plugins.register_home_panel(

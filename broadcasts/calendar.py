@@ -13,9 +13,21 @@ from core.jst import JST
 from .models import Episode
 from .selectors import followed_episodes_for
 
-# The feed shows followed episodes from this long ago to this far ahead.
-FEED_PAST = dt.timedelta(days=30)
-FEED_AHEAD = dt.timedelta(days=90)
+
+def feed_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """Followed episodes in the feed: from the start of today (JST) for
+    BROADCAST_FEED_WEEKS weeks. Past days are left out (the archive page has them)."""
+    today = timezone.localdate(now or timezone.now(), JST)
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=JST)
+    return start, start + dt.timedelta(weeks=settings.BROADCAST_FEED_WEEKS)
+
+
+def feed_description() -> str:
+    """The calendar page's line for what this provider puts in the feed."""
+    return (
+        f"フォロー中の番組（庁内放送）の放送回。今日から{settings.BROADCAST_FEED_WEEKS}週間先まで"
+        "（過去の回は載りません）。"
+    )
 
 
 def episode_component(episode: Episode) -> icalendar.Event:
@@ -40,8 +52,6 @@ def episode_component(episode: Episode) -> icalendar.Event:
     return component
 
 
-def episodes_feed_provider(user) -> list[icalendar.Event]:
-    now = timezone.now()
-    return [
-        episode_component(e) for e in followed_episodes_for(user, now - FEED_PAST, now + FEED_AHEAD)
-    ]
+def episodes_feed_provider(user, now: dt.datetime | None = None) -> list[icalendar.Event]:
+    start, end = feed_window(now)
+    return [episode_component(e) for e in followed_episodes_for(user, start, end)]

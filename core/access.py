@@ -95,5 +95,10 @@ class AccessPolicyMiddleware:
             return redirect_to_login(request.get_full_path())
         if policy == APPLICANT or user.is_member:
             return None
-        # Signed in but not an approved, active member: only their own status page.
+        # Signed in but not an approved, active member: only their own status page, with
+        # a word of why (the user model gives it; core knows no vetting state).
+        reason = getattr(user, "member_pages_closed_reason", "") or (
+            "会員向けのページは、入庁が承認されると使えます。"
+        )
+        messages.info(request, reason)
         return redirect("application_status")

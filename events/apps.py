@@ -9,11 +9,19 @@ class EventsConfig(AppConfig):
         from core import plugins
 
         from .registry import register_feed_provider
-        from .selectors import registrations_upcoming
+        from .selectors import FEED_PAST_DAYS, registrations_upcoming
         from .services import personal_data_erase, registrations_release_for_user
         from .views import registrations_feed_provider
 
-        register_feed_provider("events", registrations_feed_provider)
+        register_feed_provider(
+            "events",
+            registrations_feed_provider,
+            describe=lambda: (
+                "参加が確定した会（情報交換会・研修・説明会）。キャンセル待ちと不参加は載りません。"
+                f"終わった会は{FEED_PAST_DAYS}日間残ります。"
+            ),
+            order=10,
+        )
         plugins.register_access_hook(
             plugins.AccessHook("events", registrations_release_for_user, order=10)
         )

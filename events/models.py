@@ -92,8 +92,13 @@ class Event(models.Model):
         return not self.is_cancelled and now < self.closes_at
 
     @property
+    def join_link_opens_minutes(self) -> int:
+        """How many minutes before the start the personal join link opens (one setting)."""
+        return settings.EVENTS_JOIN_LINK_OPENS_MINUTES
+
+    @property
     def join_link_opens_at(self):
-        return self.starts_at - timezone.timedelta(minutes=settings.EVENTS_JOIN_LINK_OPENS_MINUTES)
+        return self.starts_at - timezone.timedelta(minutes=self.join_link_opens_minutes)
 
     def join_link_open(self, now=None) -> bool:
         now = now or timezone.now()

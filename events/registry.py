@@ -21,6 +21,7 @@ The events app never imports its owners; it asks the registry."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -77,16 +78,43 @@ def all_related() -> list[str]:
 
 
 # --- Calendar feed providers --------------------------------------------------------------
-# A provider takes a user and yields icalendar.Event components for their private feed.
-# events registers its own (confirmed registrations); broadcasts can add followed episodes.
+# A provider takes a user and yields icalendar.Event components for their private feed, and
+# says in one Japanese line what it puts there (the calendar page lists these lines, so the
+# page describes exactly what the feed holds). events registers its own (confirmed
+# registrations); broadcasts adds followed episodes.
 FeedProvider = Callable[[Any], Iterable[Any]]
-_feed_providers: dict[str, FeedProvider] = {}
 
 
-def register_feed_provider(name: str, provider: FeedProvider) -> FeedProvider:
-    _feed_providers[name] = provider
+@dataclass(frozen=True)
+class FeedSource:
+    name: str
+    provider: FeedProvider
+    describe: Callable[[], str]
+    order: int = 100
+
+
+_feed_sources: dict[str, FeedSource] = {}
+
+
+def register_feed_provider(
+    name: str,
+    provider: FeedProvider,
+    *,
+    describe: Callable[[], str] = lambda: "",
+    order: int = 100,
+) -> FeedProvider:
+    _feed_sources[name] = FeedSource(name, provider, describe, order)
     return provider
 
 
+def _sources() -> list[FeedSource]:
+    return sorted(_feed_sources.values(), key=lambda source: (source.order, source.name))
+
+
 def feed_providers() -> list[FeedProvider]:
-    return list(_feed_providers.values())
+    return [source.provider for source in _sources()]
+
+
+def feed_descriptions() -> list[str]:
+    """What the private feed holds, one line per provider, in the feed's order."""
+    return [line for line in (source.describe() for source in _sources()) if line]

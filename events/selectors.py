@@ -151,15 +151,19 @@ def registrations_upcoming(*, user, now: datetime | None = None, limit: int = 10
     return rows
 
 
+# Events that ended less than this many days ago stay in the private feed.
+FEED_PAST_DAYS = 30
+
+
 def feed_events(*, user, now: datetime | None = None) -> QuerySet[Event]:
-    """Events for the private feed: confirmed, from 30 days ago on."""
+    """Events for the private feed: confirmed, from FEED_PAST_DAYS ago on."""
     now = now or timezone.now()
     return (
         Event.objects.filter(
             registrations__user=user,
             registrations__status=S.GOING,
             status=Event.Status.SCHEDULED,
-            ends_at__gte=now - timezone.timedelta(days=30),
+            ends_at__gte=now - timezone.timedelta(days=FEED_PAST_DAYS),
         )
         .select_related(*all_related())
         .order_by("starts_at")

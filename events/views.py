@@ -13,7 +13,7 @@ from core.redirects import safe_next
 from . import selectors, services
 from .ics import calendar_build, event_component, event_ics
 from .models import Registration
-from .registry import feed_providers, owner_for
+from .registry import feed_descriptions, feed_providers, owner_for
 
 RSVP_MESSAGES = {
     "going": "参加で登録しました。",
@@ -117,6 +117,7 @@ def calendar(request):
         {
             "feed": feed,
             "feed_url": request.build_absolute_uri(f"/calendar/{feed.token}.ics"),
+            "feed_holds": feed_descriptions(),
             "upcoming": selectors.registrations_upcoming(user=request.user, limit=50),
         },
     )

@@ -11,7 +11,11 @@ class SectionsConfig(AppConfig):
 
         from . import demo, services
         from .owner import SectionMeetingOwner
-        from .selectors import members_filter_by_section, my_sections, section_names_of
+        from .selectors import (
+            members_filter_by_section,
+            my_sections,
+            section_names_of,
+        )
 
         register_owner(SectionMeetingOwner())
         plugins.register_nav(plugins.NavItem("sections:directory", "部・課", order=10))
@@ -21,6 +25,15 @@ class SectionsConfig(AppConfig):
                 "sections/_home_my_sections.html",
                 lambda request: {"my_sections": my_sections(user=request.user)},
                 order=10,
+            )
+        )
+        # A head's (and deputy's) join requests to decide, first on the home when any wait.
+        plugins.register_home_panel(
+            plugins.HomePanel(
+                "sections_requests",
+                "sections/_home_join_requests.html",
+                _join_requests_panel,
+                order=5,
             )
         )
         plugins.register_demo(plugins.DemoSeeder("sections", demo.seed, order=20))
@@ -35,3 +48,13 @@ class SectionsConfig(AppConfig):
         plugins.register_profile_fact(
             plugins.ProfileFact("sections", "参加している課", section_names_of, order=10)
         )
+
+
+def _join_requests_panel(request) -> dict:
+    from .selectors import sections_with_pending_requests
+
+    sections = sections_with_pending_requests(user=request.user)
+    return {
+        "sections_to_decide": sections,
+        "pending_requests_total": sum(section.pending_count for section in sections),
+    }

@@ -197,3 +197,20 @@ def my_sections(*, user) -> list[SectionMembership]:
         .select_related("section", "section__department")
         .order_by("section__department__order", "section__order")
     )
+
+
+def sections_with_pending_requests(*, user) -> list[Section]:
+    """The sections `user` heads or deputises with join requests waiting, each with
+    `pending_count`, most waiting first (the head's home panel; one query)."""
+    return list(
+        Section.objects.filter(memberships__user=user, memberships__role__in=rules.MANAGER_ROLES)
+        .annotate(
+            pending_count=Count(
+                "join_requests",
+                filter=Q(join_requests__status=JoinRequest.Status.PENDING),
+                distinct=True,
+            )
+        )
+        .filter(pending_count__gt=0)
+        .order_by("-pending_count", "name")
+    )

@@ -93,9 +93,7 @@ def _membership_response(request, section: Section, error: str = "", ok: str = "
     if request.htmx:
         context = _detail_context(request, section)
         context.update({"flash": error or ok, "flash_error": bool(error)})
-        return render(
-            request, "sections/detail.html#membership", context, status=422 if error else 200
-        )
+        return render(request, "sections/detail.html#page", context, status=422 if error else 200)
     if error:
         messages.error(request, error)
     elif ok:

@@ -79,6 +79,23 @@ class Training(models.Model):
             return reverse("orientation")
         return reverse("trainings:detail", args=[self.pk])
 
+    @property
+    def audience_job_type_names(self) -> str:
+        """The 職種 this training is for, by name (「保健師、消防」)."""
+        labels = dict(JOB_TYPES)
+        return "、".join(labels.get(code, code) for code in self.audience_job_types or [])
+
+    @property
+    def audience_label(self) -> str:
+        """Who the training is for, naming the 職種 or the 課 (uses the prefetched
+        `audience_sections`)."""
+        if self.audience == self.Audience.JOB_TYPES:
+            return f"次の職種の会員：{self.audience_job_type_names or '（未設定）'}"
+        if self.audience == self.Audience.SECTIONS:
+            names = "、".join(s.name for s in self.audience_sections.all())
+            return f"次の課のメンバー：{names or '（未設定）'}"
+        return self.get_audience_display()
+
 
 class Lecturer(models.Model):
     training = models.ForeignKey(

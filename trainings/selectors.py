@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -61,9 +63,20 @@ def can_view(*, training: Training, user: User) -> bool:
     return user.is_member
 
 
-def eligibility_problem(training: Training, user: User) -> str | None:
+def member_section_ids(user: User) -> set[int]:
+    """The sections `user` belongs to (one query), for checking many trainings at once."""
+    from sections.models import SectionMembership
+
+    return set(SectionMembership.objects.filter(user=user).values_list("section_id", flat=True))
+
+
+def eligibility_problem(
+    training: Training, user: User, *, section_ids: set[int] | None = None
+) -> str | None:
     """None when `user` may apply, else the reason in Japanese. Enforced by the
-    registration service through the owner policy, not only shown."""
+    registration service through the owner policy, not only shown. Pass `section_ids`
+    (`member_section_ids(user)`) when checking many trainings: no query then, provided
+    `audience_sections` is prefetched."""
     if user.is_staff:
         return None
     if training.is_orientation:
@@ -71,18 +84,44 @@ def eligibility_problem(training: Training, user: User) -> str | None:
     if not user.is_member:
         return "研修に申し込めるのは入庁済みの会員だけです。"
     if training.audience == Training.Audience.SECTIONS:
-        from sections.models import SectionMembership
-
-        section_ids = [s.pk for s in training.audience_sections.all()]
-        if not SectionMembership.objects.filter(user=user, section_id__in=section_ids).exists():
-            names = "、".join(s.name for s in training.audience_sections.all())
+        sections = list(training.audience_sections.all())
+        if section_ids is None:
+            section_ids = member_section_ids(user)
+        if not {s.pk for s in sections} & section_ids:
+            names = "、".join(s.name for s in sections) or "（未設定）"
             return f"この研修は次の課のメンバーが対象です：{names}"
     if training.audience == Training.Audience.JOB_TYPES:
         if user.job_type not in (training.audience_job_types or []):
+            mine = user.get_job_type_display() or "未設定"
             return (
-                "この研修は対象の職種の方だけが申し込めます。プロフィールの職種をご確認ください。"
+                f"この研修は次の職種の方が対象です：{training.audience_job_type_names}。"
+                f"あなたのプロフィールの職種は「{mine}」です。"
             )
     return None
+
+
+def trainings_split_by_eligibility(
+    trainings: Iterable[Training], user: User, *, keep: Iterable[int] = ()
+) -> tuple[list[Training], list[tuple[Training, str]]]:
+    """(those `user` may apply to, [(the others, why not)]), in the given order. Trainings
+    whose ids are in `keep` (e.g. already applied to) stay in the first list. One query
+    at most (the member's sections), given `audience_sections` prefetched."""
+    trainings = list(trainings)
+    keep = set(keep)
+    section_ids: set[int] | None = None
+    if not user.is_staff and any(t.audience == Training.Audience.SECTIONS for t in trainings):
+        section_ids = member_section_ids(user)
+    eligible: list[Training] = []
+    others: list[tuple[Training, str]] = []
+    for training in trainings:
+        problem = None
+        if training.pk not in keep:
+            problem = eligibility_problem(training, user, section_ids=section_ids or set())
+        if problem:
+            others.append((training, problem))
+        else:
+            eligible.append(training)
+    return eligible, others
 
 
 def _base() -> QuerySet[Training]:
@@ -107,11 +146,23 @@ def trainings_for_list(*, upcoming: bool, now: datetime | None = None) -> QueryS
     return qs.filter(event__ends_at__lte=now).order_by("-event__starts_at", "-pk")
 
 
-def trainings_open_for(*, user, limit: int = 3, now: datetime | None = None) -> list[Training]:
-    """Upcoming trainings still taking applications that this member has not applied to."""
+@dataclass
+class OpenTrainings:
+    """The home panel's 「受付中の研修」: what the member can apply to (first `limit`), how
+    many more there are, and the open ones that are for other 職種 or 課 (with why)."""
+
+    can_apply: list[Training]
+    more: int
+    not_for_you: list[tuple[Training, str]]
+
+
+def trainings_open_for(*, user, limit: int = 3, now: datetime | None = None) -> OpenTrainings:
+    """Upcoming trainings still taking applications that this member has not applied to,
+    split by eligibility (`eligibility_problem`). Three queries whatever the number."""
     now = now or timezone.now()
     qs = (
         Training.objects.select_related("event")
+        .prefetch_related("audience_sections")
         .filter(
             is_orientation=False,
             application_opens_at__lte=now,
@@ -122,7 +173,8 @@ def trainings_open_for(*, user, limit: int = 3, now: datetime | None = None) -> 
         .exclude(event__registrations__user=user, event__registrations__status__in=ACTIVE)
         .order_by("event__starts_at", "pk")
     )
-    return list(qs[:limit])
+    eligible, others = trainings_split_by_eligibility(qs, user)
+    return OpenTrainings(eligible[:limit], max(0, len(eligible) - limit), others)
 
 
 def my_registrations(*, user, training_ids: list[int]) -> dict[int, Registration]:

@@ -35,12 +35,28 @@ OUTCOME_MESSAGES = {
 def training_list(request):
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
     trainings = selectors.trainings_for_list(upcoming=tab == "upcoming")
+    not_for_you: list = []
+    if tab == "upcoming":
+        # Upcoming trainings are few: split them by who may apply (already applied stay).
+        trainings = list(trainings)
+        mine = selectors.my_registrations(user=request.user, training_ids=[t.pk for t in trainings])
+        trainings, not_for_you = selectors.trainings_split_by_eligibility(
+            trainings, request.user, keep=mine
+        )
     page = Paginator(trainings, 20).get_page(request.GET.get("page"))
-    mine = selectors.my_registrations(
-        user=request.user, training_ids=[t.pk for t in page.object_list]
-    )
+    if tab == "past":
+        mine = selectors.my_registrations(
+            user=request.user, training_ids=[t.pk for t in page.object_list]
+        )
     rows = [(t, mine.get(t.pk)) for t in page.object_list]
-    context = {"page": page, "rows": rows, "tab": tab, "query": f"tab={tab}", "now": timezone.now()}
+    context = {
+        "page": page,
+        "rows": rows,
+        "not_for_you": not_for_you,
+        "tab": tab,
+        "query": f"tab={tab}",
+        "now": timezone.now(),
+    }
     template = "trainings/list.html#results" if request.htmx else "trainings/list.html"
     return render(request, template, context)
 

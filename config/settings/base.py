@@ -234,6 +234,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
         "data_folder_out": str(VAR_DIR / "celery" / "queue"),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # kombu's default is ./control in the working directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 )
@@ -283,6 +285,8 @@ VETTING_AUTO_APPROVE_TRUSTED = env_bool("VETTING_AUTO_APPROVE_TRUSTED", False)
 # broadcasts: default length of a new episode, and how many episodes an archive page lists.
 BROADCAST_DEFAULT_DURATION_MINUTES = int(os.environ.get("BROADCAST_DEFAULT_DURATION_MINUTES", "60"))
 BROADCAST_ARCHIVE_PAGE_SIZE = 20
+# Followed episodes in the private calendar feed: from today for this many weeks.
+BROADCAST_FEED_WEEKS = int(os.environ.get("BROADCAST_FEED_WEEKS", "4"))
 
 # Events (section meetings, trainings): the registration mechanism in `events/`.
 # The personal join link opens this many minutes before the start.

@@ -96,6 +96,21 @@ def real_path(world, route: str) -> str:
     return "/" + PARAM_RE.sub(value, route)
 
 
+def close_download(response):
+    """Close a file download's file but not the database: ``response.close()`` sends
+    ``request_finished``, whose ``close_old_connections`` would close the test's
+    PostgreSQL connection mid-transaction (Django's test client disconnects it the same
+    way while it consumes a streaming response)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["member", "staff"])
 def test_members_and_staff_reach_every_member_page(client, role, tmp_path):
     """With real objects, a member page that answers 404 (or sends a member to the status
@@ -108,7 +123,7 @@ def test_members_and_staff_reach_every_member_page(client, role, tmp_path):
         path = real_path(world, route)
         response = client.get(path)
         if response.streaming:
-            response.close()  # a file download: close the file (not the database)
+            close_download(response)
         if (role, route) in EXPECTED_404:
             assert response.status_code == 404, (role, path)
             continue

@@ -35,9 +35,15 @@ def test_sign_up_apply_and_get_approved(page, browser):
     page.check("input[name=affiliation_type][value=local_government]")
     with page.expect_response(lambda r: "local-governments" in r.url):
         page.select_option("select[name=prefecture]", "01")
+    # Wait for the swap itself (the response can arrive before htmx replaces the options,
+    # and a choice made in between would be lost): only 北海道's group is left.
+    page.wait_for_function(
+        "document.querySelectorAll('select[name=local_government] optgroup').length === 1"
+    )
     page.select_option("select[name=local_government]", "011002")
     assert page.locator("select[name=ministry]").is_hidden()
     page.fill("input[name=department]", "企画部 企画課")
+    page.select_option("select[name=job_type]", "general")  # no default: must be chosen
     page.check("input[name=agree]")
     page.get_by_role("button", name="申請する").click()
     page.wait_for_url(re.compile(r"/application/status/$"))

@@ -111,4 +111,4 @@ def test_feed_providers_are_pluggable(client, join):
         cal = parse(client.get(f"/calendar/{token}.ics").content)
         assert "庁内放送" in [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
     finally:
-        registry._feed_providers.pop("test-extra")
+        registry._feed_sources.pop("test-extra")

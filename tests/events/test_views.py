@@ -73,6 +73,24 @@ def test_too_early_link_explains_and_does_not_record(client, meeting):
     assert registration.first_clicked_at is None
 
 
+@pytest.mark.parametrize("minutes", [15, 30])
+def test_too_early_link_says_how_long_before_the_start_it_opens(client, meeting, settings, minutes):
+    """Issue 10 §1: the page members open from their mail said 「開始0分前」."""
+    settings.EVENTS_JOIN_LINK_OPENS_MINUTES = minutes
+    user = SectionMembershipFactory(section=meeting.section).user
+    registration = services.registration_rsvp(
+        event_id=meeting.event.pk, user=user, going=True
+    ).registration
+    client.force_login(user)
+    html = client.get(reverse("events:go", args=[registration.token])).content.decode()
+    opens = timezone.localtime(meeting.event.starts_at - td(minutes=minutes))
+    assert f"開始{minutes}分前（{opens.month}月{opens.day}日 {opens:%H:%M}）から使えます" in html
+    assert "開始0分前" not in html
+    # The meeting page's RSVP panel says the same.
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f"参加リンクは開始{minutes}分前（{opens.month}月{opens.day}日 {opens:%H:%M}）" in page
+
+
 def test_calendar_page_shows_feed_url_and_regenerates(client):
     user = MemberFactory()
     client.force_login(user)

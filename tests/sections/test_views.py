@@ -76,6 +76,19 @@ def test_join_open_section_with_htmx_and_without(client, member):
     assert not SectionMembership.objects.filter(section=section, user=member).exists()
 
 
+def test_the_htmx_join_answers_with_everything_the_join_changes(client, member):
+    """Issue 10 §15: the count, the member list (instead of its notice) and the buttons."""
+    section = SectionFactory()
+    SectionMembershipFactory(section=section, user__full_name="先輩 一郎")
+    response = client.post(reverse("sections:join", args=[section.slug]), **HTMX)
+    html = response.content.decode()
+    assert "<html" not in html and html.lstrip().startswith('<div id="section-page">')
+    assert "メンバー 2人" in html and "メンバー（2人）" in html
+    assert "先輩 一郎" in html and member.full_name in html
+    assert "この課のメンバーだけが見られます" not in html
+    assert "退出する" in html and "この課に参加する" not in html
+
+
 def test_join_approval_section_is_refused_with_a_message_then_request(client, member):
     section = SectionFactory(join_policy="approval")
     response = client.post(reverse("sections:join", args=[section.slug]), **HTMX)

@@ -225,7 +225,7 @@ def test_views_apply_errors_and_tampered_ids(client):
     member = MemberFactory(job_type="general")
     client.force_login(member)
     html = client.get(reverse("trainings:detail", args=[training.pk])).content.decode()
-    assert "対象の職種" in html
+    assert "次の職種の会員：消防" in html
     response = client.post(reverse("trainings:apply", args=[training.pk]), {"answer_0": "x"})
     assert response.status_code == 403
     assert not Registration.objects.exists()

@@ -236,6 +236,7 @@ def build(
     all_events = meeting_events + training_events
     rows: list[Registration] = []
     going: dict[int, int] = {}
+    queued: dict[int, int] = {}
     pairs: set[tuple[int, int]] = set()
 
     def add(event: Event, user: User) -> None:
@@ -245,6 +246,7 @@ def build(
         when = event.starts_at - dt.timedelta(days=3, minutes=len(rows) % 1000)
         full = event.capacity is not None and going.get(event.pk, 0) >= event.capacity
         if full:
+            queued[event.pk] = queued.get(event.pk, 0) + 1
             rows.append(
                 Registration(
                     event=event,
@@ -252,6 +254,7 @@ def build(
                     status=Registration.Status.WAITLISTED,
                     token=secrets.token_urlsafe(32),
                     waitlisted_at=when,
+                    waitlist_seq=queued[event.pk],
                     created_at=when,
                 )
             )

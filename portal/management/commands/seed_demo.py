@@ -9,7 +9,14 @@ from core import plugins
 class Command(BaseCommand):
     help = "地方公共団体の一覧とデモデータを読み込みます（何度実行しても同じ結果になります）。"
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--migrate", action="store_true", help="先に migrate を実行します（make run 用）。"
+        )
+
     def handle(self, *args, **options):
+        if options["migrate"]:
+            call_command("migrate", interactive=False, verbosity=0, stdout=self.stdout)
         call_command("load_local_governments", stdout=self.stdout)
         for seeder in plugins.demo_seeders():
             seeder.seed(self.stdout)
