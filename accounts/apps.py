@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AccountsConfig(AppConfig):
@@ -13,6 +14,15 @@ class AccountsConfig(AppConfig):
         plugins.register_nav(plugins.NavItem("directory", "名簿", order=40))
         plugins.register_nav(plugins.NavItem("profile_edit", "プロフィール", order=50))
         plugins.register_demo(plugins.DemoSeeder("accounts", demo.seed, order=10))
+        plugins.register_overdue_review(
+            plugins.OverdueReview(
+                "accounts",
+                f"審査待ちが {settings.VETTING_OVERDUE_HOURS} 時間を超えた入庁申請",
+                services.overdue_application_lines,
+                url="/admin/accounts/application/",
+                order=10,
+            )
+        )
         plugins.register_personal_data(
             plugins.PersonalData(
                 "accounts",

@@ -452,30 +452,40 @@ def affiliation_verify(*, user_id: int, actor: User) -> User:
 # --- staff digest -------------------------------------------------------------------------
 
 
-def applications_overdue_notify(*, now=None) -> int:
-    """Tell staff which applications have waited longer than VETTING_OVERDUE_HOURS.
-    One mail per staff address per day (dedupe key), so a second beat sends nothing."""
-    now = now or timezone.now()
+def overdue_application_lines(now) -> list[str]:
+    """One line per application that has waited longer than VETTING_OVERDUE_HOURS,
+    oldest first (registered as this app's OverdueReview)."""
     limit = now - timezone.timedelta(hours=settings.VETTING_OVERDUE_HOURS)
-    waiting = list(
+    waiting = (
         User.objects.filter(status=S.SUBMITTED, submitted_at__lt=limit)
         .select_related("local_government__prefecture")
         .order_by("submitted_at")
     )
-    if not waiting:
+    return [
+        f"{u.full_name}（{u.affiliation_display}、{u.email}）："
+        f"{int((now - u.submitted_at).total_seconds() // 3600)} 時間待ち"
+        for u in waiting
+    ]
+
+
+def applications_overdue_notify(*, now=None) -> int:
+    """The daily staff overdue mail: every registered `plugins.OverdueReview` (applications
+    waiting longer than VETTING_OVERDUE_HOURS, and what other apps register) in one mail.
+    Nothing overdue, no mail. One mail per staff address per day (dedupe key), so a
+    second beat sends nothing."""
+    from core import plugins
+
+    now = now or timezone.now()
+    blocks = []
+    for review in plugins.overdue_reviews():
+        lines = review.lines(now)
+        if lines:
+            blocks.append({"title": review.title, "lines": lines, "url": review.url})
+    if not blocks:
         return 0
     recipients = settings.STAFF_NOTIFY_EMAILS or list(
         User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
     )
-    items = [
-        {
-            "name": u.full_name,
-            "email": u.email,
-            "affiliation": u.affiliation_display,
-            "hours": int((now - u.submitted_at).total_seconds() // 3600),
-        }
-        for u in waiting
-    ]
     day = timezone.localdate(now).isoformat()
     sent = 0
     with transaction.atomic():
@@ -483,7 +493,7 @@ def applications_overdue_notify(*, now=None) -> int:
             if mail_enqueue(
                 to=address,
                 template="vetting_overdue",
-                context={"items": items, "hours": settings.VETTING_OVERDUE_HOURS},
+                context={"blocks": blocks, "count": sum(len(b["lines"]) for b in blocks)},
                 dedupe_key=f"vetting:overdue:{day}:{address}",
             ):
                 sent += 1

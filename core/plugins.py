@@ -209,3 +209,77 @@ def register_personal_data(entry: PersonalData) -> PersonalData:
 
 def personal_data() -> list[PersonalData]:
     return sorted(_personal.values(), key=lambda entry: (entry.order, entry.app))
+
+
+# --- Write guards ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteGuard:
+    """A reason why a member who may still read may not write: start or reply to a topic,
+    react, RSVP to a meeting or training, apply, or join a section. Moderation registers
+    投稿停止, 年度更新 registers 要確認. `refusal(user)` returns the Japanese sentence shown
+    to the member (with the end date where there is one), or None.
+
+    The write paths ask `write_refusal(user)`: `discussions.selectors.posting_refusal`,
+    `events.services.registration_rsvp` (meetings, trainings, orientation) and
+    `sections.services.section_join` / `join_request_create`."""
+
+    app: str
+    refusal: Callable[[Any], str | None]
+    order: int = 100
+
+
+_write_guards: dict[str, WriteGuard] = {}
+
+
+def register_write_guard(guard: WriteGuard) -> WriteGuard:
+    _write_guards[guard.app] = guard
+    return guard
+
+
+def write_guards() -> list[WriteGuard]:
+    return sorted(_write_guards.values(), key=lambda guard: (guard.order, guard.app))
+
+
+def write_refusal(user: Any) -> str | None:
+    """The first guard's refusal for `user`, or None when they may write. Staff are
+    never refused here (their own rules live with each feature)."""
+    if getattr(user, "is_staff", False):
+        return None
+    for guard in write_guards():
+        reason = guard.refusal(user)
+        if reason:
+            return reason
+    return None
+
+
+# --- What staff owe ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueReview:
+    """A kind of decision staff have let wait too long, listed in the one daily staff
+    overdue mail (`accounts.services.applications_overdue_notify`, template
+    `vetting_overdue`): applications (accounts), reports (moderation), changes of body
+    (年度更新). `lines(now)` returns one Japanese line per overdue item, oldest first;
+    `url` is the admin page (a path) where staff decide them. The mail goes out when any
+    registered review has a line; its dedupe key makes it once per address per day."""
+
+    app: str
+    title: str
+    lines: Callable[[Any], list[str]]
+    url: str
+    order: int = 100
+
+
+_overdue: dict[str, OverdueReview] = {}
+
+
+def register_overdue_review(review: OverdueReview) -> OverdueReview:
+    _overdue[review.app] = review
+    return review
+
+
+def overdue_reviews() -> list[OverdueReview]:
+    return sorted(_overdue.values(), key=lambda review: (review.order, review.app))

@@ -27,6 +27,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from core import plugins
 from sections import rules
 from sections.models import Meeting, Section, SectionMembership
 
@@ -187,11 +188,14 @@ def readable_posts(user, queryset: QuerySet[Post] | None = None) -> QuerySet[Pos
 
 def posting_refusal(*, user, section: Section, membership=_UNSET) -> str | None:
     """None when `user` may start a topic or reply in `section`, else why not (Japanese).
-    The one place that decides it: the moderation app adds 投稿停止 here."""
+    The one place that decides it; 投稿停止 and 要確認 come in through `plugins.write_refusal`."""
     if not _is_member(user):
         return "投稿できるのは会員だけです。"
     if section.status == Section.Status.CLOSED:
         return "この課は廃止されているため、投稿できません。"
+    refusal = plugins.write_refusal(user)  # 投稿停止, 年度更新の要確認, ...
+    if refusal:
+        return refusal
     if user.is_staff or is_open_posting(section):
         return None
     if _membership(section, user, membership) is None:

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from core import plugins
 from core.errors import ServiceError
 from core.jst import format_jst, format_jst_range
 from outbox.services import mail_enqueue
@@ -182,6 +183,9 @@ def registration_rsvp(
     if going:
         if registration is not None and registration.status in (S.GOING, S.WAITLISTED):
             return RsvpResult(registration, "unchanged")
+        refusal = plugins.write_refusal(user)  # 投稿停止, 年度更新の要確認, ...
+        if refusal:
+            raise RegistrationError(refusal, "refused")
         if not event.rsvp_open(now):
             raise RegistrationError(
                 f"申込は締め切りました（締切: {format_jst(event.closes_at)}）。", "closed"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import plugins
 from core.errors import ServiceError
 from events import services as event_services
 from outbox.services import mail_enqueue
@@ -88,11 +89,19 @@ def _withdraw_from_section_meetings(section: Section, user) -> None:
 # --- Joining and leaving ------------------------------------------------------------------
 
 
+def _require_writer(user) -> None:
+    """投稿停止 or 年度更新の要確認 (plugins.write_refusal) also stops joining a section."""
+    refusal = plugins.write_refusal(user)
+    if refusal:
+        raise SectionError(refusal, "refused")
+
+
 @transaction.atomic
 def section_join(*, section_id: int, user) -> SectionMembership:
     """Join an open section at once (idempotent), or accept a pending invitation."""
     section = _lock_section(section_id)
     _require_open(section)
+    _require_writer(user)
     existing = _membership(section, user)
     if existing is not None:
         return existing
@@ -130,6 +139,7 @@ def join_request_create(*, section_id: int, user, message: str = "") -> JoinRequ
     """Ask to join an approval section. A second click returns the pending request."""
     section = _lock_section(section_id)
     _require_open(section)
+    _require_writer(user)
     if _membership(section, user) is not None:
         raise SectionError("すでにこの課のメンバーです。", "member")
     if section.join_policy != Section.JoinPolicy.APPROVAL:
