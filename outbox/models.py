@@ -25,6 +25,12 @@ class OutgoingMail(models.Model):
     subject = models.CharField("件名", max_length=255)
     body = models.TextField("本文")
     attachments = models.JSONField("添付", default=list, blank=True)
+    headers = models.JSONField(
+        "追加ヘッダー",
+        default=dict,
+        blank=True,
+        help_text="List-Unsubscribe など、送信時に付ける追加のヘッダー。",
+    )
     dedupe_key = models.CharField(
         "重複防止キー", max_length=200, null=True, blank=True, unique=True
     )

@@ -49,6 +49,7 @@ def mail_enqueue(
     subject: str | None = None,
     body: str | None = None,
     attachments: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
     sync: bool = False,
 ) -> OutgoingMail | None:
     """Write a mail row in the caller's transaction and send it once that commits.
@@ -57,7 +58,8 @@ def mail_enqueue(
     the mail says what was true when it was caused. With `dedupe_key`, a second call with
     the same key writes nothing and returns None (exactly-once reminders). `sync=True`
     sends in-process after commit instead of through Celery (used for allauth's mails,
-    which must go out even while the broker is down)."""
+    which must go out even while the broker is down). `headers` are extra message
+    headers (e.g. List-Unsubscribe), stored on the row and sent with it."""
     context = context or {}
     if subject is None or body is None:
         subject, body = _render(template, context)
@@ -71,6 +73,7 @@ def mail_enqueue(
                 subject=subject[:255],
                 body=body,
                 attachments=attachments or [],
+                headers=headers or {},
                 dedupe_key=dedupe_key,
             )
     except IntegrityError:
@@ -95,6 +98,7 @@ def mail_deliver(*, mail_id: int) -> bool:
             body=mail.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[mail.to_email],
+            headers=dict(mail.headers or {}),
         )
         for item in mail.attachments:
             message.attach(item["filename"], item["content"], item["mimetype"])
