@@ -144,7 +144,7 @@ NOT_PERSONAL: dict[str, str] = {
 }
 # Declared by outbox's PersonalData once its eraser lands with the outbox rework.
 PENDING_OUTBOX = {
-    f"outbox.OutgoingMail.{name}" for name in ("to_email", "context", "subject", "body")
+    f"outbox.OutgoingMail.{name}" for name in ("to_email", "context", "subject", "body", "headers")
 }
 TEXT_LIKE = (models.CharField, models.TextField, models.JSONField, models.FileField)
 
