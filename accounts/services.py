@@ -4,6 +4,7 @@ audit row and the applicant's e-mail written in the same transaction."""
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -146,7 +147,7 @@ def trusted_domain_for(email: str, domains: list[TrustedDomain] | None = None):
 # --- the application ---------------------------------------------------------------------
 
 
-def _record_affiliation(user: User, *, started_on=None) -> None:
+def _record_affiliation(user: User, *, started_on: date | None = None) -> None:
     today = started_on or timezone.localdate()
     AffiliationRecord.objects.filter(user=user, ended_on__isnull=True).update(ended_on=today)
     AffiliationRecord.objects.create(
@@ -386,7 +387,7 @@ def _access_lost(user: User, *, reason: str) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user: User, data: dict[str, Any], effective_on=None) -> User:
+def profile_update(*, user: User, data: dict[str, Any], effective_on: date | None = None) -> User:
     """A member edits their profile. A change of affiliation (異動・出向) keeps them active,
     closes the old affiliation period, opens a new one, and flags it for staff review."""
     locked = _lock(user.pk)
@@ -452,7 +453,7 @@ def affiliation_verify(*, user_id: int, actor: User) -> User:
 # --- staff digest -------------------------------------------------------------------------
 
 
-def overdue_application_lines(now) -> list[str]:
+def overdue_application_lines(now: datetime) -> list[str]:
     """One line per application that has waited longer than VETTING_OVERDUE_HOURS,
     oldest first (registered as this app's OverdueReview)."""
     limit = now - timezone.timedelta(hours=settings.VETTING_OVERDUE_HOURS)
@@ -468,7 +469,7 @@ def overdue_application_lines(now) -> list[str]:
     ]
 
 
-def applications_overdue_notify(*, now=None) -> int:
+def applications_overdue_notify(*, now: datetime | None = None) -> int:
     """The daily staff overdue mail: every registered `plugins.OverdueReview` (applications
     waiting longer than VETTING_OVERDUE_HOURS, and what other apps register) in one mail.
     Nothing overdue, no mail. One mail per staff address per day (dedupe key), so a

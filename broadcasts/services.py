@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -125,7 +125,7 @@ def _episode_context(episode: Episode) -> dict:
     }
 
 
-def _notice_create(**fields) -> bool:
+def _notice_create(**fields: Any) -> bool:
     """Write the 'sent' row; False if another worker already wrote it."""
     try:
         with transaction.atomic():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -13,10 +13,13 @@ from django.utils import timezone
 from .models import CalendarFeed, Event, Registration
 from .registry import all_related, owner_for
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 S = Registration.Status
 
 
-def event_get_visible(*, event_id: int, user) -> Event:
+def event_get_visible(*, event_id: int, user: User) -> Event:
     """The event if this member may see it; 404 otherwise (also for a tampered id)."""
     event = Event.objects.filter(pk=event_id).first()
     if event is None or not owner_for(event).can_view(event, user):
@@ -24,7 +27,7 @@ def event_get_visible(*, event_id: int, user) -> Event:
     return event
 
 
-def registration_of(*, event: Event, user) -> Registration | None:
+def registration_of(*, event: Event, user: User) -> Registration | None:
     if not user.is_authenticated:
         return None
     return Registration.objects.filter(event=event, user=user).first()
@@ -57,7 +60,7 @@ _UNSET: Any = object()
 def rsvp_panel(
     *,
     event: Event,
-    user,
+    user: User,
     now: datetime | None = None,
     registration: Registration | None = _UNSET,
     counts: dict[str, int] | None = None,
@@ -98,7 +101,7 @@ def rsvp_panel(
     }
 
 
-def rsvp_panels(*, events: list[Event], user, now: datetime | None = None) -> list[dict]:
+def rsvp_panels(*, events: list[Event], user: User, now: datetime | None = None) -> list[dict]:
     """The panels of several events in two queries (plus one per waitlisted place)."""
     ids = [event.pk for event in events]
     mine = {}
@@ -128,7 +131,7 @@ def rsvp_panels(*, events: list[Event], user, now: datetime | None = None) -> li
     ]
 
 
-def registrations_upcoming(*, user, now: datetime | None = None, limit: int = 10) -> list:
+def registrations_upcoming(*, user: User, now: datetime | None = None, limit: int = 10) -> list:
     """The member's confirmed or waitlisted registrations for events not yet over, with
     what each owner needs to build its link (one query)."""
     now = now or timezone.now()
@@ -155,7 +158,7 @@ def registrations_upcoming(*, user, now: datetime | None = None, limit: int = 10
 FEED_PAST_DAYS = 30
 
 
-def feed_events(*, user, now: datetime | None = None) -> QuerySet[Event]:
+def feed_events(*, user: User, now: datetime | None = None) -> QuerySet[Event]:
     """Events for the private feed: confirmed, from FEED_PAST_DAYS ago on."""
     now = now or timezone.now()
     return (

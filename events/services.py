@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +24,9 @@ from outbox.services import mail_enqueue
 from .ics import event_ics
 from .models import CalendarFeed, Event, Registration
 from .registry import owner_for
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 S = Registration.Status
@@ -46,7 +49,7 @@ def _lock_event(event_id: int) -> Event:
     return Event.objects.select_for_update(of=("self",)).get(pk=event_id)
 
 
-def _lock_registration(event: Event, user) -> Registration | None:
+def _lock_registration(event: Event, user: User) -> Registration | None:
     return (
         Registration.objects.select_for_update(of=("self",)).filter(event=event, user=user).first()
     )
@@ -159,7 +162,7 @@ def _promote_waitlist(event: Event, now: datetime) -> list[Registration]:
 def registration_rsvp(
     *,
     event_id: int,
-    user,
+    user: User,
     going: bool,
     answers: dict[str, Any] | None = None,
     now: datetime | None = None,
@@ -245,7 +248,7 @@ def registration_rsvp(
 
 
 @transaction.atomic
-def registration_cancel(*, event_id: int, user, now: datetime | None = None) -> RsvpResult:
+def registration_cancel(*, event_id: int, user: User, now: datetime | None = None) -> RsvpResult:
     """Withdraw an application (seat or waitlist place) until the start. Promotes the
     waitlist if a seat was freed before the deadline."""
     event = _lock_event(event_id)
@@ -285,7 +288,7 @@ class JoinLink:
     url: str = ""
 
 
-def registration_open_join_link(*, token: str, user, now: datetime | None = None) -> JoinLink:
+def registration_open_join_link(*, token: str, user: User, now: datetime | None = None) -> JoinLink:
     """Resolve a personal link for its owner. Raises Registration.DoesNotExist for anyone
     else (the view answers 404). Records the first click while the link is open."""
     now = now or timezone.now()
@@ -490,13 +493,13 @@ def offset_label(minutes: int) -> str:
 # --- Calendar feed ------------------------------------------------------------------------
 
 
-def calendar_feed_get_or_create(*, user) -> CalendarFeed:
+def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
     feed, _ = CalendarFeed.objects.get_or_create(user=user)
     return feed
 
 
 @transaction.atomic
-def calendar_feed_regenerate(*, user) -> CalendarFeed:
+def calendar_feed_regenerate(*, user: User) -> CalendarFeed:
     """A new secret: the old feed URL stops working at once."""
     from .models import new_token
 
@@ -511,7 +514,9 @@ def calendar_feed_regenerate(*, user) -> CalendarFeed:
 # --- Withdrawal ---------------------------------------------------------------------------
 
 
-def registrations_release_for_user(*, user, reason: str = "", now: datetime | None = None) -> int:
+def registrations_release_for_user(
+    *, user: User, reason: str = "", now: datetime | None = None
+) -> int:
     """The member lost access (利用停止, 退庁, …): cancel every registration of theirs for an
     event that has not started (each through registration_cancel, so freed seats promote
     the waitlist, and no reminder goes out). Returns how many were cancelled."""
@@ -528,7 +533,7 @@ def registrations_release_for_user(*, user, reason: str = "", now: datetime | No
     return len(event_ids)
 
 
-def personal_data_erase(*, user, emails: list[str]) -> None:
+def personal_data_erase(*, user: User, emails: list[str]) -> None:
     """退庁: answers to 事前質問 are cleared on every registration (the registrations
     themselves stay, cancelled where the event is still ahead, for the attendance
     record), and the private calendar feed is deleted (its URL stops working)."""

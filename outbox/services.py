@@ -44,7 +44,7 @@ def mail_enqueue(
     to: str,
     template: str,
     context: dict[str, Any] | None = None,
-    recipient=None,
+    recipient: Any = None,  # a User or None (outbox sits below accounts: no import)
     dedupe_key: str | None = None,
     subject: str | None = None,
     body: str | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
@@ -12,6 +13,9 @@ from events.models import Event, Registration
 
 from . import rules
 from .models import Department, Invitation, JoinRequest, Meeting, Section, SectionMembership
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 Role = SectionMembership.Role
 
@@ -48,7 +52,7 @@ def directory(*, type: str = "", q: str = "", now: datetime | None = None) -> li
     return [d for d in departments if d.listed]
 
 
-def section_ids_of(user) -> set[int]:
+def section_ids_of(user: User) -> set[int]:
     return set(SectionMembership.objects.filter(user=user).values_list("section_id", flat=True))
 
 
@@ -59,7 +63,7 @@ def section_get(*, slug: str) -> Section:
     return section
 
 
-def membership_of(*, section: Section, user) -> SectionMembership | None:
+def membership_of(*, section: Section, user: User) -> SectionMembership | None:
     return SectionMembership.objects.filter(section=section, user=user).first()
 
 
@@ -79,12 +83,12 @@ def membership_get(*, section: Section, user_id: int) -> SectionMembership:
     return membership
 
 
-def can_see_members(*, section: Section, membership: SectionMembership | None, user) -> bool:
+def can_see_members(*, section: Section, membership: SectionMembership | None, user: User) -> bool:
     """The member list is for the section's own members (and staff)."""
     return user.is_staff or membership is not None
 
 
-def can_manage(*, membership: SectionMembership | None, user) -> bool:
+def can_manage(*, membership: SectionMembership | None, user: User) -> bool:
     return rules.is_manager(user=user, membership=membership)
 
 
@@ -144,13 +148,13 @@ def pending_requests(*, section: Section) -> list[JoinRequest]:
     )
 
 
-def pending_request_of(*, section: Section, user) -> JoinRequest | None:
+def pending_request_of(*, section: Section, user: User) -> JoinRequest | None:
     return JoinRequest.objects.filter(
         section=section, user=user, status=JoinRequest.Status.PENDING
     ).first()
 
 
-def pending_invitation_of(*, section: Section, user) -> Invitation | None:
+def pending_invitation_of(*, section: Section, user: User) -> Invitation | None:
     return Invitation.objects.filter(
         section=section, user=user, status=Invitation.Status.PENDING
     ).first()
@@ -182,7 +186,7 @@ def members_filter_by_section(queryset: QuerySet, value: str) -> QuerySet:
     )
 
 
-def section_names_of(user) -> list[str]:
+def section_names_of(user: User) -> list[str]:
     """The names of the sections a member belongs to (their profile shows them)."""
     return list(
         SectionMembership.objects.filter(user=user)
@@ -191,7 +195,7 @@ def section_names_of(user) -> list[str]:
     )
 
 
-def my_sections(*, user) -> list[SectionMembership]:
+def my_sections(*, user: User) -> list[SectionMembership]:
     return list(
         SectionMembership.objects.filter(user=user)
         .select_related("section", "section__department")
@@ -199,7 +203,7 @@ def my_sections(*, user) -> list[SectionMembership]:
     )
 
 
-def sections_with_pending_requests(*, user) -> list[Section]:
+def sections_with_pending_requests(*, user: User) -> list[Section]:
     """The sections `user` heads or deputises with join requests waiting, each with
     `pending_count`, most waiting first (the head's home panel; one query)."""
     return list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -17,6 +17,9 @@ from events.models import Event, Registration
 from . import recurrence, registry
 from .models import Meeting, MeetingSeries, Section, SeriesSubscription
 from .recurrence import Rule
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 R = Registration.Status
 
@@ -96,7 +99,7 @@ class SeriesLine:
 
 
 def section_series_lines(
-    *, section: Section, user, now: dt.datetime | None = None
+    *, section: Section, user: User, now: dt.datetime | None = None
 ) -> list[SeriesLine]:
     """The section's series, one line each (running first, by next date). Two queries
     whatever the number of series: the parts with their next meeting, and the member's
@@ -172,7 +175,9 @@ def _meetings(parts: list[MeetingSeries]) -> QuerySet[Meeting]:
     )
 
 
-def series_page(*, root: MeetingSeries, user, now: dt.datetime | None = None) -> dict[str, Any]:
+def series_page(
+    *, root: MeetingSeries, user: User, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Everything the series page shows: the rule of each part, the upcoming meetings
     (with the skipped holidays as 休み), the past meetings with their notes links, and the
     member's own answers. A fixed number of queries whatever the number of meetings."""

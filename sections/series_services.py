@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,6 +37,9 @@ from .models import Meeting, MeetingSeries, Section, SectionMembership, SeriesSu
 from .owner import KIND
 from .recurrence import BYDAY, Rule
 from .services import SectionError, _require_manager, _require_open
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 R = Registration.Status
 Repeat = MeetingSeries.Repeat
@@ -309,7 +312,7 @@ def _top_up_chain(
 
 @transaction.atomic
 def series_create(
-    *, section_id: int, actor, now: dt.datetime | None = None, **fields: Any
+    *, section_id: int, actor: User, now: dt.datetime | None = None, **fields: Any
 ) -> MeetingSeries:
     """A new series, and its meetings of the next weeks. `fields`: the rule (`repeat`,
     `weekdays`, `week_of_month`, `month_day`, `starts_on`, `ends_on` or `count`,
@@ -387,7 +390,9 @@ def _root_id(series_id: int) -> int | None:
     return (row[1] or row[0]) if row else None
 
 
-def _meeting_for_edit(meeting_id: int, actor, now: dt.datetime) -> tuple[Meeting, MeetingSeries]:
+def _meeting_for_edit(
+    meeting_id: int, actor: User, now: dt.datetime
+) -> tuple[Meeting, MeetingSeries]:
     """The meeting (a future meeting of a series) and its series root, locked."""
     row = Meeting.objects.filter(pk=meeting_id).values_list("series_id").first()
     if row is None:
@@ -417,7 +422,12 @@ def _snapshot(event: Event) -> tuple:
 
 
 def _apply_defaults(
-    meeting: Meeting, part: MeetingSeries, day: dt.date, names: set[str], now, change
+    meeting: Meeting,
+    part: MeetingSeries,
+    day: dt.date,
+    names: set[str],
+    now: dt.datetime,
+    change: SeriesChange,
 ) -> None:
     """Give a meeting its part's defaults for `names` (all when a split moves it)."""
     wanted = _event_fields(part, day)
@@ -484,7 +494,7 @@ def _match(meetings: list[Meeting], dates: list[dt.date]) -> dict[int, dt.date]:
 
 @transaction.atomic
 def series_update_following(
-    *, meeting_id: int, actor, now: dt.datetime | None = None, **fields: Any
+    *, meeting_id: int, actor: User, now: dt.datetime | None = None, **fields: Any
 ) -> SeriesChange:
     """「この回以降」: the series splits at this meeting's date. The part before keeps its
     rule and ends the day before; a new part carries the new rule and defaults from this
@@ -562,7 +572,7 @@ def series_update_following(
 
 @transaction.atomic
 def series_update_all(
-    *, series_id: int, actor, now: dt.datetime | None = None, **fields: Any
+    *, series_id: int, actor: User, now: dt.datetime | None = None, **fields: Any
 ) -> SeriesChange:
     """「すべての回」: new defaults for every part of the series that still has dates, and
     for every future meeting without its own changes. Past meetings never change.
@@ -614,7 +624,7 @@ def series_update_all(
 def series_end(
     *,
     series_id: int,
-    actor,
+    actor: User,
     from_meeting_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> SeriesChange:
@@ -741,7 +751,7 @@ def _notify_change(root: MeetingSeries, change: SeriesChange, now: dt.datetime) 
 # --- join and leave the whole series ------------------------------------------------------
 
 
-def _eligible(root: MeetingSeries, parts: list[MeetingSeries], user) -> None:
+def _eligible(root: MeetingSeries, parts: list[MeetingSeries], user: User) -> None:
     if user.is_staff or all(p.audience == Meeting.Audience.ALL for p in parts):
         return
     if not SectionMembership.objects.filter(section_id=root.section_id, user=user).exists():
@@ -753,7 +763,7 @@ def _eligible(root: MeetingSeries, parts: list[MeetingSeries], user) -> None:
 
 
 @transaction.atomic
-def series_join(*, series_id: int, user, now: dt.datetime | None = None) -> JoinResult:
+def series_join(*, series_id: int, user: User, now: dt.datetime | None = None) -> JoinResult:
     """シリーズに参加: register for every future meeting of the series in one step (each
     through the usual RSVP: its own seat, or its waitlist in the usual order), and for
     the meetings the top-up creates later. A meeting the member already answered 不参加
@@ -803,7 +813,7 @@ def series_join(*, series_id: int, user, now: dt.datetime | None = None) -> Join
 
 
 @transaction.atomic
-def series_leave(*, series_id: int, user, now: dt.datetime | None = None) -> JoinResult:
+def series_leave(*, series_id: int, user: User, now: dt.datetime | None = None) -> JoinResult:
     """Leave the whole series in one step: no more automatic registrations, and every
     seat or waitlist place at its meetings that have not started is given back (the
     waitlists move). Past meetings stay as they were. A second click changes nothing."""
@@ -828,6 +838,6 @@ def series_leave(*, series_id: int, user, now: dt.datetime | None = None) -> Joi
     return result
 
 
-def subscriptions_end_for(*, section: Section, user) -> None:
+def subscriptions_end_for(*, section: Section, user: User) -> None:
     """Leaving a section (or being removed) ends the member's joins of its series."""
     SeriesSubscription.objects.filter(series__section=section, user=user).delete()

@@ -7,7 +7,7 @@ a race); meeting registrations are the events app's business (events.services)."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +29,9 @@ from .models import (
 )
 from .owner import KIND
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 Role = SectionMembership.Role
 
 
@@ -40,11 +43,11 @@ def _lock_section(section_id: int) -> Section:
     return Section.objects.select_for_update(of=("self",)).get(pk=section_id)
 
 
-def _membership(section: Section, user) -> SectionMembership | None:
+def _membership(section: Section, user: User) -> SectionMembership | None:
     return SectionMembership.objects.filter(section=section, user=user).first()
 
 
-def _require_manager(section: Section, actor) -> SectionMembership | None:
+def _require_manager(section: Section, actor: User) -> SectionMembership | None:
     """Heads and deputies manage a section; staff may too."""
     membership = _membership(section, actor)
     if rules.is_manager(user=actor, membership=membership):
@@ -67,7 +70,7 @@ def _heads(section: Section):
     ).select_related("user")
 
 
-def _withdraw_from_section_meetings(section: Section, user) -> None:
+def _withdraw_from_section_meetings(section: Section, user: User) -> None:
     """Leaving (or being removed) gives back seats at upcoming section-only meetings, so
     the waitlist moves, and ends the member's joins of the section's series (シリーズに参加).
     Lock order: section (held by the caller), event, registration."""
@@ -89,7 +92,7 @@ def _withdraw_from_section_meetings(section: Section, user) -> None:
 # --- Joining and leaving ------------------------------------------------------------------
 
 
-def _require_writer(user) -> None:
+def _require_writer(user: User) -> None:
     """投稿停止 or 年度更新の要確認 (plugins.write_refusal) also stops joining a section."""
     refusal = plugins.write_refusal(user)
     if refusal:
@@ -97,7 +100,7 @@ def _require_writer(user) -> None:
 
 
 @transaction.atomic
-def section_join(*, section_id: int, user) -> SectionMembership:
+def section_join(*, section_id: int, user: User) -> SectionMembership:
     """Join an open section at once (idempotent), or accept a pending invitation."""
     section = _lock_section(section_id)
     _require_open(section)
@@ -121,7 +124,7 @@ def section_join(*, section_id: int, user) -> SectionMembership:
 
 
 @transaction.atomic
-def section_leave(*, section_id: int, user) -> None:
+def section_leave(*, section_id: int, user: User) -> None:
     section = _lock_section(section_id)
     membership = _membership(section, user)
     if membership is None:
@@ -135,7 +138,7 @@ def section_leave(*, section_id: int, user) -> None:
 
 
 @transaction.atomic
-def join_request_create(*, section_id: int, user, message: str = "") -> JoinRequest:
+def join_request_create(*, section_id: int, user: User, message: str = "") -> JoinRequest:
     """Ask to join an approval section. A second click returns the pending request."""
     section = _lock_section(section_id)
     _require_open(section)
@@ -167,14 +170,16 @@ def join_request_create(*, section_id: int, user, message: str = "") -> JoinRequ
 
 
 @transaction.atomic
-def join_request_withdraw(*, section_id: int, user) -> None:
+def join_request_withdraw(*, section_id: int, user: User) -> None:
     JoinRequest.objects.filter(
         section_id=section_id, user=user, status=JoinRequest.Status.PENDING
     ).update(status=JoinRequest.Status.WITHDRAWN, decided_at=timezone.now())
 
 
 @transaction.atomic
-def join_request_decide(*, request_id: int, actor, accept: bool, message: str = "") -> JoinRequest:
+def join_request_decide(
+    *, request_id: int, actor: User, accept: bool, message: str = ""
+) -> JoinRequest:
     """A head or deputy accepts or declines, optionally with a message; the requester is
     told by mail. Deciding twice changes nothing."""
     request = JoinRequest.objects.select_related("section").get(pk=request_id)
@@ -211,7 +216,7 @@ def join_request_decide(*, request_id: int, actor, accept: bool, message: str = 
 
 
 @transaction.atomic
-def invitation_create(*, section_id: int, actor, user) -> Invitation:
+def invitation_create(*, section_id: int, actor: User, user: User) -> Invitation:
     section = _lock_section(section_id)
     _require_open(section)
     _require_manager(section, actor)
@@ -245,7 +250,7 @@ def invitation_create(*, section_id: int, actor, user) -> Invitation:
 
 
 @transaction.atomic
-def member_remove(*, section_id: int, actor, user_id: int) -> None:
+def member_remove(*, section_id: int, actor: User, user_id: int) -> None:
     section = _lock_section(section_id)
     actor_membership = _require_manager(section, actor)
     target = SectionMembership.objects.filter(section=section, user_id=user_id).first()
@@ -261,7 +266,7 @@ def member_remove(*, section_id: int, actor, user_id: int) -> None:
 
 
 @transaction.atomic
-def member_set_role(*, section_id: int, actor, user_id: int, role: str) -> SectionMembership:
+def member_set_role(*, section_id: int, actor: User, user_id: int, role: str) -> SectionMembership:
     """Heads appoint deputies (or return them to members); staff may set any role."""
     section = _lock_section(section_id)
     actor_membership = _require_manager(section, actor)
@@ -284,7 +289,7 @@ def member_set_role(*, section_id: int, actor, user_id: int, role: str) -> Secti
 
 
 @transaction.atomic
-def headship_hand_over(*, section_id: int, actor, to_user_id: int) -> SectionMembership:
+def headship_hand_over(*, section_id: int, actor: User, to_user_id: int) -> SectionMembership:
     """課長交代: the new head must already be a member; the old head becomes a member."""
     section = _lock_section(section_id)
     current = _membership(section, actor)
@@ -312,7 +317,7 @@ def headship_hand_over(*, section_id: int, actor, to_user_id: int) -> SectionMem
 
 @transaction.atomic
 def meeting_create(
-    *, section_id: int, actor, audience: str = Meeting.Audience.SECTION, **fields: Any
+    *, section_id: int, actor: User, audience: str = Meeting.Audience.SECTION, **fields: Any
 ) -> Meeting:
     section = _lock_section(section_id)
     _require_open(section)
@@ -329,7 +334,12 @@ def _require_future_if_series(meeting: Meeting, now: datetime) -> None:
 
 @transaction.atomic
 def meeting_update(
-    *, meeting_id: int, actor, audience: str | None = None, now: datetime | None = None, **fields
+    *,
+    meeting_id: int,
+    actor: User,
+    audience: str | None = None,
+    now: datetime | None = None,
+    **fields: Any,
 ) -> Meeting:
     """Change one meeting. For a meeting of a series this is 「この回だけ」: the meeting
     is marked as having its own changes, so 「すべての回」 edits leave it as it is."""
@@ -354,7 +364,7 @@ def meeting_update(
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting_id: int, actor, now: datetime | None = None) -> Meeting:
+def meeting_cancel(*, meeting_id: int, actor: User, now: datetime | None = None) -> Meeting:
     """Cancel one meeting (for a meeting of a series: 「この回だけ」 中止)."""
     now = now or timezone.now()
     meeting = Meeting.objects.select_related("section", "event").get(pk=meeting_id)
@@ -367,7 +377,7 @@ def meeting_cancel(*, meeting_id: int, actor, now: datetime | None = None) -> Me
 # --- Withdrawal ---------------------------------------------------------------------------
 
 
-def personal_data_erase(*, user, emails: list[str]) -> None:
+def personal_data_erase(*, user: User, emails: list[str]) -> None:
     """退庁: memberships end (the member disappears from every member list; a section
     left without a 課長 is for staff to fill), pending join requests are withdrawn and
     invitations declined, and every message they wrote or received is cleared."""

@@ -156,7 +156,7 @@ class OpenTrainings:
     not_for_you: list[tuple[Training, str]]
 
 
-def trainings_open_for(*, user, limit: int = 3, now: datetime | None = None) -> OpenTrainings:
+def trainings_open_for(*, user: User, limit: int = 3, now: datetime | None = None) -> OpenTrainings:
     """Upcoming trainings still taking applications that this member has not applied to,
     split by eligibility (`eligibility_problem`). Three queries whatever the number."""
     now = now or timezone.now()
@@ -177,14 +177,14 @@ def trainings_open_for(*, user, limit: int = 3, now: datetime | None = None) -> 
     return OpenTrainings(eligible[:limit], max(0, len(eligible) - limit), others)
 
 
-def my_registrations(*, user, training_ids: list[int]) -> dict[int, Registration]:
+def my_registrations(*, user: User, training_ids: list[int]) -> dict[int, Registration]:
     regs = Registration.objects.filter(user=user, event__training__in=training_ids).select_related(
         "event__training"
     )
     return {r.event.training.pk: r for r in regs}
 
 
-def training_get(*, pk: int, user) -> Training:
+def training_get(*, pk: int, user: User) -> Training:
     """A training this user may see; 404 for anything else (tampered ids too)."""
     training = _base().prefetch_related("materials").filter(pk=pk).first()
     if training is None:
@@ -194,11 +194,13 @@ def training_get(*, pk: int, user) -> Training:
     return training
 
 
-def registration_for(*, training: Training, user) -> Registration | None:
+def registration_for(*, training: Training, user: User) -> Registration | None:
     return Registration.objects.filter(event=training.event, user=user).first()
 
 
-def may_download_materials(*, training: Training, user, registration=None) -> bool:
+def may_download_materials(
+    *, training: Training, user: User, registration: Registration | None = None
+) -> bool:
     if user.is_staff:
         return True
     registration = registration or registration_for(training=training, user=user)
@@ -207,7 +209,13 @@ def may_download_materials(*, training: Training, user, registration=None) -> bo
     )
 
 
-def may_watch_archive(*, training: Training, user, registration=None, now=None) -> bool:
+def may_watch_archive(
+    *,
+    training: Training,
+    user: User,
+    registration: Registration | None = None,
+    now: datetime | None = None,
+) -> bool:
     now = now or timezone.now()
     if not training.archive_url or now < training.event.ends_at:
         return False

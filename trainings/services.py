@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +16,9 @@ from events.services import RegistrationError
 from outbox.services import mail_enqueue
 
 from .models import KIND, Announcement, Lecturer, Training
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 EVENT_FIELDS = set(events.EDITABLE)
 TRAINING_FIELDS = {
@@ -107,7 +110,11 @@ def _clean_answers(training: Training, answers: dict[str, str] | None) -> dict[s
 
 
 def training_apply(
-    *, training_id: int, user, answers: dict[str, str] | None = None, now=None
+    *,
+    training_id: int,
+    user: User,
+    answers: dict[str, str] | None = None,
+    now: dt.datetime | None = None,
 ) -> events.RsvpResult:
     """Apply (申込). Eligibility, window, capacity and waitlist are the shared mechanism's;
     a confirmed applicant gets the mail with their personal link and an .ics."""
@@ -121,13 +128,15 @@ def training_apply(
     )
 
 
-def training_cancel(*, training_id: int, user, now=None) -> events.RsvpResult:
+def training_cancel(
+    *, training_id: int, user: User, now: dt.datetime | None = None
+) -> events.RsvpResult:
     training = Training.objects.get(pk=training_id)
     return events.registration_cancel(event_id=training.event_id, user=user, now=now)
 
 
 @transaction.atomic
-def announcement_send(*, training_id: int, subject: str, body: str, sender) -> Announcement:
+def announcement_send(*, training_id: int, subject: str, body: str, sender: User) -> Announcement:
     """A message to everyone going or waiting, one outbox row each (exactly once)."""
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
