@@ -86,16 +86,12 @@ def test_no_reminder_once_the_episode_started_or_for_digest_followers(
     assert not OutgoingMail.objects.filter(recipient=late.user).exists()
 
 
-def test_task_entry_point_is_safe_to_run_twice(
-    episode, django_capture_on_commit_callbacks, monkeypatch
-):
+def test_task_entry_point_is_safe_to_run_twice(episode, django_capture_on_commit_callbacks):
     FollowFactory(programme=episode.programme)
-    monkeypatch.setattr(
-        "broadcasts.services.timezone.now", lambda: START - dt.timedelta(minutes=10)
-    )
+    now = START - dt.timedelta(minutes=10)
     with django_capture_on_commit_callbacks(execute=False):
-        assert tasks.broadcast_reminders_send() == 1
-        assert tasks.broadcast_reminders_send() == 0
+        assert tasks.broadcast_reminders_send(now=now) == 1
+        assert tasks.broadcast_reminders_send(now=now) == 0
     assert OutgoingMail.objects.count() == 1
 
 
