@@ -2,7 +2,10 @@ import pytest
 from django.urls import reverse
 
 from events import services as events
-from tests.factories import StaffFactory
+from events.models import Registration
+from tests.factories import MemberFactory, StaffFactory
+from tests.trainings.helpers import make_training
+from trainings import services
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +164,39 @@ def test_a_pdf_material_is_stored_under_a_new_name_and_downloads_by_its_title(
     material = Training.objects.get().materials.get()
     assert "元の名前" not in material.file.name and material.file.name.endswith(".pdf")
     assert material.download_name == "当日のスライド.pdf"
+
+
+def test_attendance_is_prefilled_from_personal_link_clicks(client):
+    training = make_training()
+    clicker, absent = MemberFactory(), MemberFactory()
+    reg = services.training_apply(training_id=training.pk, user=clicker).registration
+    services.training_apply(training_id=training.pk, user=absent)
+    at_start = training.event.starts_at
+    link = events.registration_open_join_link(token=reg.token, user=clicker, now=at_start)
+    assert link.state == "open" and link.url.endswith("secret-room")
+    client.force_login(StaffFactory())
+    page = client.get(reverse("admin:trainings_training_registrants", args=[training.pk]))
+    html = page.content.decode()
+    assert f'value="{reg.pk}" checked' in html
+    client.post(
+        reverse("admin:trainings_training_registrants", args=[training.pk]),
+        {"do": "attendance", "attended": [reg.pk]},
+    )
+    assert Registration.objects.get(pk=reg.pk).attended is True
+    assert Registration.objects.get(event=training.event, user=absent).attended is False
+
+
+def test_csv_opens_in_japanese_excel(client):
+    training = make_training(questions=["質問A"])
+    member = MemberFactory(full_name="横糸 花子", full_name_kana="ヨコイト ハナコ")
+    services.training_apply(training_id=training.pk, user=member, answers={"0": "回答です"})
+    client.force_login(StaffFactory())
+    response = client.get(reverse("admin:trainings_training_registrants_csv", args=[training.pk]))
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    lines = text.split("\r\n")
+    assert lines[0].startswith("氏名,フリガナ,メールアドレス,所属,状態")
+    assert "質問1: 質問A" in lines[0]
+    assert "横糸 花子,ヨコイト ハナコ" in lines[1] and "東京都千代田区" in lines[1]
+    assert "参加" in lines[1] and "回答です" in lines[1]
