@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin_safety import SafeAdminMixin, action_permissions, require
+from core.admin_safety import AdminMixinBase, SafeAdminMixin, action_permissions, require
 
 from . import services
 from .models import (
@@ -164,11 +164,12 @@ ANSWER_FIELDS = (
 )  # fmt: skip
 
 
-class TransitionAdminMixin:
+class TransitionAdminMixin(AdminMixinBase):
     """Per-row and bulk transitions that call the vetting services, with a form page for
     the ones that need a reason or a message."""
 
     transition_template = "admin/accounts/transition_form.html"
+    single_actions: tuple[str, ...]  # set by each admin
 
     # Accounts are created by sign-up and never deleted (withdrawal anonymises them).
     def has_add_permission(self, request):
@@ -305,7 +306,10 @@ class ApplicationAdmin(SafeAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
         """Back to the queue (with its filters): an approved account has left it, so its
         page would answer "not found"."""
         url = reverse("admin:accounts_application_changelist")
-        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        context: dict = {
+            "preserved_filters": self.get_preserved_filters(request),
+            "opts": self.opts,
+        }
         return add_preserved_filters(context, url)
 
     @admin.display(description="待ち時間", ordering="submitted_at")
@@ -520,8 +524,8 @@ class StaffGroupAdmin(SafeAdminMixin, GroupAdmin):
             # proxy (二要素認証の登録), which has its own.
             kwargs["queryset"] = Permission.objects.exclude(content_type__app_label="mfa")
         field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
-        if db_field.name == "permissions":
-            field.label_from_instance = permission_label
+        if db_field.name == "permissions" and field is not None:
+            field.label_from_instance = permission_label  # type: ignore[assignment]  # Django's documented hook
         return field
 
 

@@ -4,6 +4,7 @@ governments, and applications in every state. Idempotent (keyed by e-mail)."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -102,9 +103,9 @@ def seed(stdout) -> None:
             status=User.Status.APPROVED,
             affiliation_type=AffiliationType.LOCAL_GOVERNMENT,
             local_government=rng.choice(lgs),
-            submitted_at=now - timezone.timedelta(days=30),
-            approved_at=now - timezone.timedelta(days=29),
-            rules_agreed_at=now - timezone.timedelta(days=30),
+            submitted_at=now - timedelta(days=30),
+            approved_at=now - timedelta(days=29),
+            rules_agreed_at=now - timedelta(days=30),
             **_person(rng, i),
         )
         if i % 15 == 0:
@@ -126,7 +127,7 @@ def seed(stdout) -> None:
                 local_government_id=u.local_government_id,
                 ministry=u.ministry,
                 department=u.department,
-                started_on=(now - timezone.timedelta(days=29)).date(),
+                started_on=(now - timedelta(days=29)).date(),
                 verified_at=u.approved_at,
                 verified_by=staff,
             )
@@ -144,7 +145,7 @@ def seed(stdout) -> None:
             status=status,
             affiliation_type=AffiliationType.LOCAL_GOVERNMENT,
             local_government=rng.choice(lgs),
-            submitted_at=now - timezone.timedelta(hours=60 - n * 10),
+            submitted_at=now - timedelta(hours=60 - n * 10),
             **data,
         )
         if status == User.Status.NEEDS_INFO:
@@ -161,7 +162,7 @@ def seed(stdout) -> None:
         if status not in (User.Status.UNVERIFIED, User.Status.DRAFT):
             StatusChange.objects.create(
                 user=user, actor=user, from_status=User.Status.DRAFT,
-                to_status=User.Status.SUBMITTED, created_at=user.submitted_at,
+                to_status=User.Status.SUBMITTED, created_at=user.submitted_at or now,
             )  # fmt: skip
     stdout.write(
         f"事務局ユーザー: {STAFF_EMAIL} / パスワード: {STAFF_PASSWORD}\n"

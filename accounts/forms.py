@@ -66,7 +66,7 @@ class AffiliationFormMixin(forms.Form):
     job_type = forms.ChoiceField(label="職種", choices=[("", "職種を選ぶ"), *JOB_TYPES])
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}  # BaseForm.clean is typed as returning None too
         kind = data.get("affiliation_type")
         if kind == AffiliationType.LOCAL_GOVERNMENT:
             lg = data.get("local_government")
@@ -136,8 +136,8 @@ def initial_from_user(user: User) -> dict:
         "full_name": user.full_name,
         "full_name_kana": user.full_name_kana,
         "affiliation_type": user.affiliation_type or AffiliationType.LOCAL_GOVERNMENT,
-        "prefecture": user.local_government.prefecture_id if user.local_government_id else None,
-        "local_government": user.local_government.code if user.local_government_id else "",
+        "prefecture": user.local_government.prefecture_id if user.local_government else None,
+        "local_government": user.local_government.code if user.local_government else "",
         "ministry": user.ministry,
         "other_body": user.other_body,
         "department": user.department,

@@ -4,7 +4,7 @@ audit row and the applicant's e-mail written in the same transaction."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -76,7 +76,7 @@ def _transition(
 ) -> User:
     """Check and record one state change on a row locked by this transaction."""
     if user is None:
-        user = _lock(user_id)
+        user = _lock(user_id)  # type: ignore[arg-type]  # callers pass user_id or user
     if user.status not in allowed_from:
         raise TransitionError(
             f"{user.email} は「{user.get_status_display()}」のため、この操作はできません。"
@@ -320,7 +320,7 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
     )
     farewell_to, farewell_name = user.email, user.full_name
     emails = sorted(
-        {user.email, user.work_email, *user.emailaddress_set.values_list("email", flat=True)} - {""}
+        {user.email, user.work_email, *user.emailaddress_set.values_list("email", flat=True)} - {""}  # type: ignore[attr-defined]  # allauth is untyped
     )
     _access_lost(user, reason="withdrawn")
     for entry in plugins.personal_data():
@@ -456,7 +456,7 @@ def affiliation_verify(*, user_id: int, actor: User) -> User:
 def overdue_application_lines(now: datetime) -> list[str]:
     """One line per application that has waited longer than VETTING_OVERDUE_HOURS,
     oldest first (registered as this app's OverdueReview)."""
-    limit = now - timezone.timedelta(hours=settings.VETTING_OVERDUE_HOURS)
+    limit = now - timedelta(hours=settings.VETTING_OVERDUE_HOURS)
     waiting = (
         User.objects.filter(status=S.SUBMITTED, submitted_at__lt=limit)
         .select_related("local_government__prefecture")
@@ -464,7 +464,7 @@ def overdue_application_lines(now: datetime) -> list[str]:
     )
     return [
         f"{u.full_name}（{u.affiliation_display}、{u.email}）："
-        f"{int((now - u.submitted_at).total_seconds() // 3600)} 時間待ち"
+        f"{int((now - u.submitted_at).total_seconds() // 3600)} 時間待ち"  # type: ignore[operator]  # filtered: set
         for u in waiting
     ]
 

@@ -115,7 +115,7 @@ class EpisodeAdminForm(forms.ModelForm):
         ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}  # BaseForm.clean is typed as returning None too
         starts_at, programme = data.get("starts_at"), data.get("programme")
         if starts_at and programme:
             air_date = timezone.localtime(starts_at).date()
@@ -135,7 +135,7 @@ class GenerateEpisodesForm(forms.Form):
     end = forms.DateField(label="終了日", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}  # BaseForm.clean is typed as returning None too
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
             raise ValidationError("終了日は開始日以降にしてください。")

@@ -10,13 +10,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Episode, Follow, Guest, Programme
+from .models import Episode, EpisodeQuerySet, Follow, Guest, Programme
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _episodes() -> QuerySet[Episode]:
+def _episodes() -> EpisodeQuerySet:
     return Episode.objects.select_related("programme").prefetch_related(
         Prefetch("guests", queryset=Guest.objects.order_by("position", "id"))
     )

@@ -170,7 +170,7 @@ def _episode_reminders_send(*, episode_id: int, now: dt.datetime) -> int:
         if episode is None:  # another worker holds it, or it has started meanwhile
             return 0
         minutes_left = (episode.starts_at - now).total_seconds() / 60
-        follows = (
+        follows = list(
             Follow.objects.filter(
                 programme_id=episode.programme_id,
                 mode=Follow.Mode.REMINDER,
@@ -186,7 +186,6 @@ def _episode_reminders_send(*, episode_id: int, now: dt.datetime) -> int:
             )
             .select_related("user")
         )
-        follows = list(follows)
         if not follows:
             return 0
         context = _episode_context(episode)

@@ -5,12 +5,13 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import MemberRequest
 from core.access import member
 from core.redirects import safe_next
 
@@ -24,7 +25,7 @@ def _programme_or_404(slug: str) -> Programme:
 
 
 @member
-def tonight(request: HttpRequest) -> HttpResponse:
+def tonight(request: MemberRequest) -> HttpResponse:
     now = timezone.now()
     data = selectors.tonight(now=now)
     featured = data.on_air or data.next
@@ -44,7 +45,7 @@ def tonight(request: HttpRequest) -> HttpResponse:
 
 @member
 @vary_on_headers("HX-Request")
-def schedule(request: HttpRequest) -> HttpResponse:
+def schedule(request: MemberRequest) -> HttpResponse:
     form = WeekForm(request.GET)
     today = timezone.localdate()
     status = 200
@@ -55,7 +56,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     else:
         # htmx swaps only 422 (static/js/yokoito.js): the fragment carries the message.
         day, status = today, 422 if partial else 400
-        error = form.errors["week"][0]
+        error = str(form.errors["week"][0])
     monday = selectors.week_start(day)
     context = {
         "days": selectors.schedule_week(monday=monday),
@@ -74,7 +75,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 @member
 @vary_on_headers("HX-Request")
-def archive(request: HttpRequest) -> HttpResponse:
+def archive(request: MemberRequest) -> HttpResponse:
     form = ArchiveSearchForm(request.GET)
     status = 200
     if form.is_valid():
@@ -103,7 +104,7 @@ def archive(request: HttpRequest) -> HttpResponse:
 
 
 @member
-def episode(request: HttpRequest, pk: int) -> HttpResponse:
+def episode(request: MemberRequest, pk: int) -> HttpResponse:
     item = selectors.episode_get(pk=pk)
     follow = selectors.follows_by_programme(user=request.user).get(item.programme_id)
     return render(
@@ -114,7 +115,7 @@ def episode(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member
-def programmes(request: HttpRequest) -> HttpResponse:
+def programmes(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "broadcasts/programmes.html",
@@ -123,17 +124,17 @@ def programmes(request: HttpRequest) -> HttpResponse:
 
 
 @member
-def programme(request: HttpRequest, slug: str) -> HttpResponse:
+def programme(request: MemberRequest, slug: str) -> HttpResponse:
     item = _programme_or_404(slug)
     follow = selectors.follows_by_programme(user=request.user).get(item.pk)
     return _programme_page(request, item, follow, FollowForm(instance=follow))
 
 
-def _back(request: HttpRequest, programme: Programme) -> HttpResponse:
+def _back(request: MemberRequest, programme: Programme) -> HttpResponse:
     return redirect(safe_next(request, request.POST.get("next"), programme.get_absolute_url()))
 
 
-def _follow_box(request: HttpRequest, programme: Programme, follow, *, status=200, form=None):
+def _follow_box(request: MemberRequest, programme: Programme, follow, *, status=200, form=None):
     """The follow box fragment (htmx answers); with the settings form on the programme page."""
     with_settings = request.POST.get("with_settings") == "1"
     if with_settings and form is None:
@@ -148,7 +149,7 @@ def _follow_box(request: HttpRequest, programme: Programme, follow, *, status=20
     return render(request, "broadcasts/_follow.html", context, status=status)
 
 
-def _programme_page(request: HttpRequest, programme: Programme, follow, form, status=200):
+def _programme_page(request: MemberRequest, programme: Programme, follow, form, status=200):
     return render(
         request,
         "broadcasts/programme.html",
@@ -164,7 +165,7 @@ def _programme_page(request: HttpRequest, programme: Programme, follow, form, st
 
 @member
 @require_POST
-def follow(request: HttpRequest, slug: str) -> HttpResponse:
+def follow(request: MemberRequest, slug: str) -> HttpResponse:
     """Follow (or change the follow settings). Without settings: a reminder 30 minutes before."""
     item = _programme_or_404(slug)
     existing = selectors.follows_by_programme(user=request.user).get(item.pk)
@@ -200,7 +201,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
 
 @member
 @require_POST
-def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
+def unfollow(request: MemberRequest, slug: str) -> HttpResponse:
     item = _programme_or_404(slug)
     services.follow_remove(user=request.user, programme=item)
     if request.htmx:

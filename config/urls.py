@@ -8,7 +8,7 @@ from sections import urls as sections_urls
 from trainings import urls as trainings_urls
 
 # The admin signs in through allauth (so MFA applies), not through its own login form.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "横糸 事務局"
 admin.site.site_title = "横糸 事務局"
 admin.site.index_title = "管理メニュー"

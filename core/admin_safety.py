@@ -18,6 +18,8 @@ changelist again, or "no action selected"). Custom admin views call `require()`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -25,6 +27,15 @@ from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidg
 from django.core.exceptions import PermissionDenied, ValidationError
 
 BIGINT_MAX = 2**63 - 1
+
+# Admin mixins see ModelAdmin's attributes when type-checked; at run time they are plain
+# classes (the ModelAdmin comes later in the bases).
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    AdminMixinBase = ModelAdmin[Any]
+else:
+    AdminMixinBase = object
 
 
 def lookup_value_ok(field, value) -> bool:
@@ -77,13 +88,13 @@ def action_permissions(model_admin, name: str) -> tuple[str, ...]:
     raise KeyError(name)
 
 
-class SafeAdminMixin:
+class SafeAdminMixin(AdminMixinBase):
     """Mix into a ModelAdmin: hostile lookups give "incorrect parameters" or a form error,
     and actions the account may not run are a 403."""
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and "_save" not in request.POST:
-            known = {name for _func, name, _desc in self._get_base_actions()}
+            known = {name for _func, name, _desc in self._get_base_actions()}  # type: ignore[attr-defined]  # private, not in the stubs
             allowed = self.get_actions(request)
             for name in request.POST.getlist("action"):
                 if name in known and name not in allowed:

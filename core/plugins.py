@@ -150,7 +150,7 @@ def demo_seeders() -> list[DemoSeeder]:
 
 # --- Losing member access ----------------------------------------------------------------
 
-AccessLost = Callable[..., None]
+AccessLost = Callable[..., object]
 
 
 @dataclass(frozen=True)

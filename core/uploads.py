@@ -169,14 +169,14 @@ def _content_matches(ext: str, file, head: bytes) -> bool:
     if ext in _OOXML_PART:
         names = _zip_names(file)
         return (
-            bool(names)
+            names is not None
             and "[Content_Types].xml" in names
             and any(n.startswith(_OOXML_PART[ext]) for n in names)
         )
     if ext in _ODF_MIME:
         names = _zip_names(file)
         return (
-            bool(names)
+            names is not None
             and "mimetype" in names
             and _zip_member(file, "mimetype").startswith(_ODF_MIME[ext])
         )

@@ -71,7 +71,7 @@ def attach(posts: list[Post], *, topic: Topic, viewer) -> None:
                 },
             )
             fresh[key] = str(html)
-        post.card_html = mark_safe(html)
+        post.card_html = mark_safe(html)  # type: ignore[attr-defined]  # set here for the template
     if fresh:
         try:
             cache.set_many(fresh, SECONDS)

@@ -571,7 +571,7 @@ def seed(stdout) -> None:
     meetings = 0
     corona = Section.objects.filter(slug="corona").first()
     head = SectionMembership.objects.filter(section=corona, role="head").first() if corona else None
-    if head is not None:
+    if corona is not None and head is not None:
         noted = _weekly_meetings(corona, head.user, stdout)
         meetings = len(noted)
         meeting = noted[-1] if noted else None

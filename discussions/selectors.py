@@ -319,7 +319,7 @@ def attach_tag_names(topics: list[Topic]) -> list[Topic]:
     for topic_id, name in rows:
         names[topic_id].append(name)
     for topic in topics:
-        topic.tag_names = sorted(names[topic.pk])
+        topic.tag_names = sorted(names[topic.pk])  # type: ignore[attr-defined]  # set here for the template
     return topics
 
 
@@ -329,7 +329,7 @@ def attach_files(posts: list[Post]) -> list[Post]:
     for attachment in Attachment.objects.filter(post_id__in=list(files)).order_by("id"):
         files[attachment.post_id].append(attachment)
     for post in posts:
-        post.files = files[post.pk]
+        post.files = files[post.pk]  # type: ignore[attr-defined]  # set here for the template
     return posts
 
 
@@ -609,7 +609,7 @@ def meeting_links(user, meetings: list[Meeting]) -> dict[int, list[tuple[str, st
         "section"
     )
     for topic in notes:
-        found.setdefault(topic.meeting_id, []).append(("議事メモ", topic.get_absolute_url()))
+        found.setdefault(topic.meeting_id, []).append(("議事メモ", topic.get_absolute_url()))  # type: ignore[arg-type]  # filtered on meeting_id
     counts = (
         readable_entries(user, Entry.objects.filter(source_meetings__in=ids))
         .values("source_meetings")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -98,7 +99,7 @@ class Event(models.Model):
 
     @property
     def join_link_opens_at(self):
-        return self.starts_at - timezone.timedelta(minutes=self.join_link_opens_minutes)
+        return self.starts_at - timedelta(minutes=self.join_link_opens_minutes)
 
     def join_link_open(self, now=None) -> bool:
         now = now or timezone.now()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -147,8 +147,8 @@ def registrations_upcoming(*, user: User, now: datetime | None = None, limit: in
     )
     rows = list(qs[:limit])
     for registration in rows:
-        registration.owner_url = owner_for(registration.event).url(registration.event)
-        registration.join_open = (
+        registration.owner_url = owner_for(registration.event).url(registration.event)  # type: ignore[attr-defined]  # set here for the template
+        registration.join_open = (  # type: ignore[attr-defined]  # set here for the template
             registration.status == S.GOING and registration.event.join_link_open(now)
         )
     return rows
@@ -166,7 +166,7 @@ def feed_events(*, user: User, now: datetime | None = None) -> QuerySet[Event]:
             registrations__user=user,
             registrations__status=S.GOING,
             status=Event.Status.SCHEDULED,
-            ends_at__gte=now - timezone.timedelta(days=FEED_PAST_DAYS),
+            ends_at__gte=now - timedelta(days=FEED_PAST_DAYS),
         )
         .select_related(*all_related())
         .order_by("starts_at")

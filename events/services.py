@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -429,7 +429,7 @@ def _due_offset(event: Event, registration: Registration, now: datetime) -> int 
     since = registration.confirmed_at or registration.created_at
     due = []
     for minutes in event.reminder_offsets or []:
-        moment = event.starts_at - timezone.timedelta(minutes=int(minutes))
+        moment = event.starts_at - timedelta(minutes=int(minutes))
         if moment <= now and moment >= since:
             due.append(int(minutes))
     return min(due) if due else None
@@ -440,7 +440,7 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     time): the outbox row's unique dedupe key makes a second beat, a restarted worker or a
     parallel scan write nothing. A moved event has a new start, hence new keys."""
     now = now or timezone.now()
-    horizon = now + timezone.timedelta(minutes=settings.EVENTS_REMINDER_HORIZON_MINUTES)
+    horizon = now + timedelta(minutes=settings.EVENTS_REMINDER_HORIZON_MINUTES)
     event_ids = list(
         Event.objects.filter(
             status=Event.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon

@@ -140,7 +140,7 @@ def feed(request, token: str):
     user = selectors.feed_user(token=token)
     if user is None:
         raise Http404
-    components = []
+    components: list = []
     for provider in feed_providers():
         components.extend(provider(user))
     response = HttpResponse(

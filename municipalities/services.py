@@ -44,7 +44,7 @@ def _is_referenced(lg: LocalGovernment) -> bool:
     for rel in LocalGovernment._meta.related_objects:
         if rel.related_model is LocalGovernment:
             continue  # successor links are handled by the loader itself
-        accessor = rel.related_model._base_manager.filter(**{rel.field.name: lg})
+        accessor = rel.related_model._base_manager.filter(**{rel.field.name: lg})  # type: ignore[union-attr]  # a model, never "self"
         if accessor.exists():
             return True
     return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -121,7 +122,7 @@ def mail_deliver(*, mail_id: int) -> bool:
 
 def mails_requeue_stale(*, older_than_seconds: int = 120) -> list[int]:
     """Ids of rows still queued after a while: the broker or the worker was down."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
         OutgoingMail.objects.filter(
             status=OutgoingMail.Status.QUEUED, created_at__lt=cutoff

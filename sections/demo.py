@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,7 +55,7 @@ def _members(stdout) -> list[User]:
 
 
 def _jst(day_offset: int, hour: int) -> datetime:
-    day = timezone.localdate() + timezone.timedelta(days=day_offset)
+    day = timezone.localdate() + timedelta(days=day_offset)
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
@@ -99,7 +100,7 @@ def seed(stdout) -> None:
                 title=f"{section.name} {rng.choice(TOPICS)}",
                 description="1. 近況共有\n2. テーマ別の意見交換\n3. 次回の相談",
                 starts_at=starts,
-                ends_at=starts + timezone.timedelta(hours=1),
+                ends_at=starts + timedelta(hours=1),
                 format="online",
                 join_url=f"https://meet.example.jp/yokoito-{section.slug}-{day + 100}",
                 capacity=rng.choice([None, None, 10, 20]),
@@ -131,7 +132,7 @@ def _seed_series(stdout, rng: random.Random, now: datetime) -> None:
 
     today = timezone.localdate(now)
     horizon = settings.SECTIONS_SERIES_HORIZON_WEEKS
-    plans = [
+    plans: list[tuple[str, str, dict[str, Any]]] = [
         (
             "corona",
             VACCINATION,
@@ -216,10 +217,10 @@ def _demo_rsvps(rng: random.Random, meeting, members: list[User], now) -> list[R
     """Up to 12 members answer: 85 % going (seats first, then the waitlist), the rest not
     going — the states `registration_rsvp` would give them, in the order they answered."""
     event = meeting.event
-    answered_at = min(now, event.starts_at - timezone.timedelta(days=1))
+    answered_at = min(now, event.starts_at - timedelta(days=1))
     rows, going, queued = [], 0, 0
     for n, user in enumerate(rng.sample(members, k=min(len(members), 12))):
-        at = answered_at + timezone.timedelta(seconds=n)
+        at = answered_at + timedelta(seconds=n)
         if rng.random() >= 0.85:
             rows.append(Registration(event=event, user=user, status=S.NOT_GOING, created_at=at))
         elif event.capacity is None or going < event.capacity:

@@ -92,7 +92,7 @@ class MeetingForm(forms.Form):
         return url
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}  # BaseForm.clean is typed as returning None too
         starts, ends = data.get("starts_at"), data.get("ends_at")
         deadline = data.get("rsvp_deadline")
         if starts and self.require_future and starts <= timezone.now():
@@ -294,7 +294,7 @@ class SeriesForm(forms.Form):
         return url
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}  # BaseForm.clean is typed as returning None too
         if data.get("format") == Event.Format.ONLINE and not data.get("join_url"):
             self.add_error("join_url", "オンライン開催では参加URLを入力してください。")
         if data.get("format") == Event.Format.PLACE and not data.get("place"):

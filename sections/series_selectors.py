@@ -129,8 +129,8 @@ def section_series_lines(
     for root_id, chain in chains.items():
         root = next(p for p in chain if p.pk == root_id)
         root.section = section
-        part = current_part(chain, now)
-        nexts = [(p.next_at, p.next_meeting_id) for p in chain if p.next_at is not None]
+        part = current_part(chain, now)  # type: ignore[assignment]  # annotated rows
+        nexts = [(p.next_at, p.next_meeting_id) for p in chain if p.next_at is not None]  # type: ignore[attr-defined]  # annotated in series_parts
         next_at, next_id = min(nexts) if nexts else (None, None)
         lasts = [d for d in (_last_date(p) for p in chain) if d is not None]
         ends = max(lasts) if lasts else None
@@ -213,7 +213,7 @@ def series_page(
     registry.annotate_meetings(user, [e.meeting for e in past + upcoming if e.meeting])
     for entry in past + upcoming:
         if entry.meeting is not None:
-            entry.extra_links = entry.meeting.extra_links
+            entry.extra_links = entry.meeting.extra_links  # type: ignore[attr-defined]  # set by the registry
     later = [
         day for other in parts for day in recurrence.meeting_dates(Rule.of(other)) if day > horizon
     ]

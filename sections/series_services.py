@@ -484,9 +484,9 @@ def _match(meetings: list[Meeting], dates: list[dt.date]) -> dict[int, dt.date]:
     for meeting in meetings:
         if meeting.pk in matched:
             continue
-        near = [d for d in free if abs((d - meeting.original_date).days) <= SPLIT_MATCH_DAYS]
+        near = [d for d in free if abs((d - meeting.original_date).days) <= SPLIT_MATCH_DAYS]  # type: ignore[operator]  # series meetings have a date
         if near:
-            best = min(near, key=lambda d: (abs((d - meeting.original_date).days), d))
+            best = min(near, key=lambda d: (abs((d - meeting.original_date).days), d))  # type: ignore[operator]  # series meetings have a date
             matched[meeting.pk] = best
             free.remove(best)
     return matched
@@ -615,7 +615,7 @@ def series_update_all(
             .order_by("event__starts_at")
         )
         for meeting in upcoming:
-            _apply_defaults(meeting, other, meeting.original_date, set(changed), now, change)
+            _apply_defaults(meeting, other, meeting.original_date, set(changed), now, change)  # type: ignore[arg-type]  # excluded None above
     _notify_change(root, change, now)
     return change
 

@@ -26,7 +26,7 @@ def directory(request):
     type_ = request.GET.get("type", "")
     q = request.GET.get("q", "")[:100]
     departments = selectors.directory(type=type_, q=q)
-    registry.annotate_directory(request.user, [s for d in departments for s in d.listed])
+    registry.annotate_directory(request.user, [s for d in departments for s in d.listed])  # type: ignore[attr-defined]  # set by the selector
     context = {
         "departments": departments,
         "my_section_ids": selectors.section_ids_of(request.user),

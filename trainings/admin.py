@@ -96,7 +96,7 @@ class TrainingAdminForm(forms.ModelForm):
         return sorted(values, reverse=True)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}  # BaseForm.clean is typed as returning None too
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", "終了日時は開始日時より後にしてください。")
@@ -107,7 +107,7 @@ class TrainingAdminForm(forms.ModelForm):
         return data
 
     def event_data(self) -> dict:
-        data = {name: self.cleaned_data.get(name) for name in EVENT_FORM_FIELDS}
+        data: dict = {name: self.cleaned_data.get(name) for name in EVENT_FORM_FIELDS}
         data["description"] = data["description"] or ""
         data["join_url"] = data["join_url"] or ""
         data["place"] = data["place"] or ""

@@ -4,6 +4,7 @@ and the Friday orientations. Idempotent (keyed by title)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from events.models import Event, Registration
 from . import services
 from .models import Training
 
-TRAININGS = [
+TRAININGS: list[dict[str, Any]] = [
     {
         "title": "ワクチン接種業務の実務 ── 住民接種を支える自治体の段取り",
         "starts": dt.datetime(2022, 4, 5, 21, 0, tzinfo=JST),

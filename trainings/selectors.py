@@ -33,7 +33,7 @@ def may_attend_orientation(user: User) -> bool:
 
 # Why an account that may not use the orientation may not: shown on /orientation/ instead
 # of the dates, and given by the registration service if they try anyway.
-ORIENTATION_PROBLEMS = {
+ORIENTATION_PROBLEMS: dict[str, str] = {
     User.Status.UNVERIFIED: (
         "説明会には、メールアドレスの確認を済ませて入庁申請を送信すると申し込めます。"
     ),
@@ -270,7 +270,7 @@ def registrants_table(training: Training) -> tuple[list[str], list[list[str]]]:
                 timezone.localtime(reg.first_clicked_at).strftime("%Y-%m-%d %H:%M")
                 if reg.first_clicked_at
                 else "",
-                {True: "出席", False: "欠席"}.get(reg.attended, ""),
+                {True: "出席", False: "欠席", None: ""}[reg.attended],
                 *[(reg.answers or {}).get(str(i), "") for i in range(len(questions))],
             ]
         )

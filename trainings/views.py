@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,7 +35,7 @@ OUTCOME_MESSAGES = {
 @vary_on_headers("HX-Request")
 def training_list(request):
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
-    trainings = selectors.trainings_for_list(upcoming=tab == "upcoming")
+    trainings: QuerySet | list = selectors.trainings_for_list(upcoming=tab == "upcoming")
     not_for_you: list = []
     if tab == "upcoming":
         # Upcoming trainings are few: split them by who may apply (already applied stay).
