@@ -247,7 +247,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
-    "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60.0},
+    "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 30.0},
     "trainings-orientations": {
         "task": "trainings.tasks.orientations_generate",
         "schedule": crontab(hour=6, minute=0),
