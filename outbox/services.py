@@ -7,13 +7,15 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 
 from .models import OutgoingMail
@@ -27,10 +29,23 @@ BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 2 * 60 * 60
 
 
+def render_plain(name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text mail template with autoescape off: a mail is not HTML, so
+    `"研修" <A&B>` must stay as typed, never `&quot;研修&quot; &lt;A&amp;B&gt;`. Every mail
+    template of the site (ours under templates/mail/, allauth's under
+    templates/account/email/) is rendered through here."""
+    template = get_template(name).template  # the engine's Template, not the backend wrapper
+    return template.render(Context(dict(context), autoescape=False))
+
+
+def mail_context(context: dict[str, Any]) -> dict[str, Any]:
+    return {"site_name": "横糸", "site_url": settings.SITE_URL, **context}
+
+
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    ctx = {"site_name": "横糸", "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"mail/{template}.subject.txt", ctx).strip().replace("\n", " ")
-    body = render_to_string(f"mail/{template}.txt", ctx)
+    ctx = mail_context(context)
+    subject = render_plain(f"mail/{template}.subject.txt", ctx).strip().replace("\n", " ")
+    body = render_plain(f"mail/{template}.txt", ctx)
     return f"[横糸] {subject}", body
 
 
@@ -95,6 +110,47 @@ def mail_enqueue(
         raise
     _schedule_send(mail.pk, sync=sync)
     return mail
+
+
+def mails_enqueue_bulk(*, mails: Iterable[dict[str, Any]]) -> int:
+    """Write many mails in one set-based insert (scheduled reminders and digests).
+
+    Each item takes the keyword arguments of `mail_enqueue` (`to`, `template`, `context`,
+    `recipient`, `dedupe_key`, `headers`, `attachments`, `erase_after_send`); `dedupe_key`
+    is required. Rows whose key exists already are skipped by the database
+    (`INSERT … ON CONFLICT DO NOTHING`), with no per-row exception handling; callers check
+    existing keys first so that they render nothing for rows that exist. After commit one
+    delivery batch is kicked (not a task per mail). Returns how many rows were offered."""
+    now = timezone.now()
+    rows = []
+    for item in mails:
+        if not item.get("dedupe_key"):
+            raise ValueError("mails_enqueue_bulk needs a dedupe_key for every mail")
+        context = item.get("context") or {}
+        subject, body = item.get("subject"), item.get("body")
+        if subject is None or body is None:
+            subject, body = _render(item["template"], context)
+        recipient = item.get("recipient")
+        rows.append(
+            OutgoingMail(
+                to_email=item["to"],
+                recipient_id=getattr(recipient, "pk", recipient),
+                template=item["template"],
+                context=context,
+                subject=subject[:255],
+                body=body,
+                attachments=item.get("attachments") or [],
+                headers=item.get("headers") or {},
+                dedupe_key=item["dedupe_key"],
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    if not rows:
+        return 0
+    OutgoingMail.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+    _kick_delivery()
+    return len(rows)
 
 
 # --- Delivery: one owner of retries -------------------------------------------------------
