@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
