@@ -19,13 +19,15 @@ def mail_send(mail_id: int) -> bool:
         return False
 
 
-@shared_task(acks_late=True, ignore_result=False)
-def outbox_deliver() -> int:
+@shared_task(bind=True, acks_late=True, ignore_result=False)
+def outbox_deliver(self) -> int:
     """One batch: claim up to OUTBOX_BATCH_SIZE due rows and send them over one connection.
-    A full batch queues the next one, so a backlog is worked through batch after batch."""
+    A full batch queues the next one (on the same queue), so a backlog is worked through
+    batch after batch, a task per batch."""
     result = mails_send_batch()
     if result.claimed >= batch_size() and result.error is None:
-        outbox_deliver.delay()
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        outbox_deliver.apply_async(queue=queue) if queue else outbox_deliver.delay()
     return result.sent
 
 
