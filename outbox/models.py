@@ -10,6 +10,7 @@ class OutgoingMail(models.Model):
         QUEUED = "queued", "送信待ち"
         SENT = "sent", "送信済み"
         FAILED = "failed", "送信失敗"
+        CANCELLED = "cancelled", "取り消し"
 
     to_email = models.EmailField("宛先")
     recipient = models.ForeignKey(
@@ -45,6 +46,12 @@ class OutgoingMail(models.Model):
         "送信中は作業者の持ち時間）。",
     )
     last_error = models.TextField("最後のエラー", blank=True)
+    erase_after_send = models.BooleanField(
+        "送信後に消去",
+        default=False,
+        help_text="送信したら宛先・件名・本文を消す（退庁のお知らせなど、宛先の人の記録を"
+        "残さないメール）。",
+    )
     created_at = models.DateTimeField("作成日時", default=timezone.now, db_index=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
 

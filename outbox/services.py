@@ -79,6 +79,7 @@ def mail_enqueue(
     attachments: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     sync: bool = False,
+    erase_after_send: bool = False,
 ) -> OutgoingMail | None:
     """Write a mail row in the caller's transaction and send it once that commits.
 
@@ -87,7 +88,9 @@ def mail_enqueue(
     the same key writes nothing and returns None (exactly-once reminders). `sync=True`
     sends in-process after commit instead of through Celery (used for allauth's mails,
     which must go out even while the broker is down). `headers` are extra message
-    headers (e.g. List-Unsubscribe), stored on the row and sent with it."""
+    headers (e.g. List-Unsubscribe), stored on the row and sent with it. With
+    `erase_after_send=True` the row forgets its address, subject, body and context once it
+    was sent (or given up): the farewell of a member who withdraws (退庁)."""
     context = context or {}
     if subject is None or body is None:
         subject, body = _render(template, context)
@@ -103,6 +106,7 @@ def mail_enqueue(
                 attachments=attachments or [],
                 headers=headers or {},
                 dedupe_key=dedupe_key,
+                erase_after_send=erase_after_send,
             )
     except IntegrityError:
         if dedupe_key and OutgoingMail.objects.filter(dedupe_key=dedupe_key).exists():
@@ -142,6 +146,7 @@ def mails_enqueue_bulk(*, mails: Iterable[dict[str, Any]]) -> int:
                 attachments=item.get("attachments") or [],
                 headers=item.get("headers") or {},
                 dedupe_key=item["dedupe_key"],
+                erase_after_send=bool(item.get("erase_after_send")),
                 created_at=now,
                 next_attempt_at=now,
             )
@@ -225,12 +230,25 @@ def mails_claim(
     return rows
 
 
+# What a row keeps once it is erased: template, status, dates, attempts, dedupe key.
+ERASED = {
+    "to_email": "",
+    "recipient": None,
+    "subject": "",
+    "body": "",
+    "context": {},
+    "headers": {},
+    "attachments": [],
+    "last_error": "",
+}
+
+
 def _mark_sent(mail: OutgoingMail, now: datetime) -> None:
     OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.QUEUED).update(
         status=OutgoingMail.Status.SENT,
         sent_at=now,
         attempts=F("attempts") + 1,
-        last_error="",
+        **{"last_error": "", **(ERASED if mail.erase_after_send else {})},
     )
 
 
@@ -238,14 +256,17 @@ def _mark_failed_attempt(mail: OutgoingMail, exc: Exception, now: datetime) -> b
     """Count a failed attempt; give the row up after MAX_ATTEMPTS. True if given up."""
     attempts = mail.attempts + 1
     given_up = attempts >= MAX_ATTEMPTS
-    OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.QUEUED).update(
-        attempts=attempts,
-        last_error=f"{type(exc).__name__}: {exc}"[:2000],
-        status=OutgoingMail.Status.FAILED if given_up else OutgoingMail.Status.QUEUED,
-        next_attempt_at=now + retry_delay(attempts),
-    )
+    changes = {
+        "attempts": attempts,
+        "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+        "status": OutgoingMail.Status.FAILED if given_up else OutgoingMail.Status.QUEUED,
+        "next_attempt_at": now + retry_delay(attempts),
+    }
+    if given_up and mail.erase_after_send:
+        changes.update(ERASED)
+    OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.QUEUED).update(**changes)
     if given_up:
-        logger.error("outbox: mail %s given up after %s attempts: %s", mail.pk, attempts, exc)
+        logger.error("outbox: mail %s given up after %s attempts", mail.pk, attempts)
     return given_up
 
 
@@ -390,3 +411,40 @@ def _kick_delivery() -> None:
             logger.warning("outbox: could not enqueue a delivery batch; the sweep will")
 
     transaction.on_commit(kick)
+
+
+# --- Erasure (退庁) -------------------------------------------------------------------------
+
+
+def mails_erase_for(*, user, emails: list[str]) -> int:
+    """退庁: every row to the member (their account, or any of their addresses) or about them
+    (their name or an address in the subject, body or context — a head's join-request
+    mail, a mention) loses address, names, body and context; template, status and dates
+    stay for the audit. Rows still queued are cancelled: nothing more goes out to them or
+    about them (the farewell is queued after this, and erases itself once sent).
+    Returns how many rows were erased."""
+    from django.db.models import Q
+
+    addresses = sorted({e.strip() for e in emails if e and e.strip()})
+    to_them = Q(recipient=user)
+    for address in addresses:
+        to_them |= Q(to_email__iexact=address)
+    about = Q()
+    needles = [*addresses]
+    name = (getattr(user, "full_name", "") or "").strip()
+    if len(name) >= 2:
+        needles.append(name)
+    for needle in needles:
+        about |= Q(subject__contains=needle) | Q(body__contains=needle)
+        about |= Q(context__icontains=needle) | Q(last_error__contains=needle)
+    ids = list(OutgoingMail.objects.filter(to_them | about).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    OutgoingMail.objects.filter(pk__in=ids, status=OutgoingMail.Status.QUEUED).update(
+        status=OutgoingMail.Status.CANCELLED
+    )
+    return OutgoingMail.objects.filter(pk__in=ids).update(**ERASED)
+
+
+def personal_data_erase(*, user, emails: list[str]) -> None:
+    mails_erase_for(user=user, emails=emails)
