@@ -20,7 +20,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from outbox.services import mail_enqueue
+from outbox.services import mail_enqueue, render_plain
 
 from .models import User
 from .services import account_email_verified
@@ -93,7 +93,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "login_code_minutes": max(1, allauth_settings.LOGIN_BY_CODE_TIMEOUT // 60),
         }
         ctx.update(context)
-        message = self.render_mail(template_prefix, email, ctx)
+        # Plain text, rendered with autoescape off like every mail of the site.
+        subject = render_plain(f"{template_prefix}_subject.txt", ctx)
+        subject = self.format_email_subject(" ".join(subject.split()))
+        body = render_plain(f"{template_prefix}_message.txt", ctx)
         user = context.get("user")
         if not (isinstance(user, User) and user.pk):
             # Some mails (the login code) carry no user: attach the account the address
@@ -103,7 +106,7 @@ class AccountAdapter(DefaultAccountAdapter):
             to=email,
             recipient=user,
             template=f"allauth:{template_prefix}",
-            subject=message.subject,
-            body=message.body,
+            subject=subject,
+            body=body,
             sync=True,
         )

@@ -325,11 +325,13 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
     _access_lost(user, reason="withdrawn")
     for entry in plugins.personal_data():
         entry.erase(user=user, emails=emails)
-    # The goodbye goes to the old address once; the outbox forgets it after sending.
+    # The goodbye goes to the old address once; the outbox forgets it after sending
+    # (erase_after_send: address, name and body are blanked once it went out).
     mail_enqueue(
         to=farewell_to,
         template="vetting_withdrawn",
         context={"name": farewell_name or farewell_to},
+        erase_after_send=True,
     )
     _after_commit_membership_changed()
     return user

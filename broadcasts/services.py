@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.selectors import active_members
 from core.errors import ServiceError
-from outbox.services import mail_enqueue
+from outbox.services import mails_enqueue_bulk
 
 from .models import Episode, Follow, Notice, Programme, default_duration
 
@@ -125,16 +125,6 @@ def _episode_context(episode: Episode) -> dict:
     }
 
 
-def _notice_create(**fields: Any) -> bool:
-    """Write the 'sent' row; False if another worker already wrote it."""
-    try:
-        with transaction.atomic():
-            Notice.objects.create(**fields)
-    except IntegrityError:
-        return False
-    return True
-
-
 def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Send every reminder that is due: followers in reminder mode whose chosen lead time has
     been reached and the episode has not started yet. Exactly once per (member, episode).
@@ -170,7 +160,7 @@ def _episode_reminders_send(*, episode_id: int, now: dt.datetime) -> int:
         if episode is None:  # another worker holds it, or it has started meanwhile
             return 0
         minutes_left = (episode.starts_at - now).total_seconds() / 60
-        follows = list(
+        due_follows = (
             Follow.objects.filter(
                 programme_id=episode.programme_id,
                 mode=Follow.Mode.REMINDER,
@@ -186,21 +176,29 @@ def _episode_reminders_send(*, episode_id: int, now: dt.datetime) -> int:
             )
             .select_related("user")
         )
+        follows = list(due_follows.only("user__email", "user__full_name", "user__status"))
         if not follows:
             return 0
         context = _episode_context(episode)
-        for follow in follows:
-            user = follow.user
-            if not _notice_create(user=user, kind=Notice.Kind.REMINDER, episode=episode):
-                continue
-            mail_enqueue(
-                to=user.email,
-                template="broadcasts_reminder",
-                context={**context, "name": user.display_name},
-                recipient=user,
-                dedupe_key=f"broadcasts:reminder:{episode.pk}:{user.pk}",
-            )
-            sent += 1
+        # Set-based (issue 18): the Notice rows and the outbox rows in one insert each;
+        # the episode lock and the Notice exclusion above mean nothing here exists yet, and
+        # the unique constraints (ON CONFLICT DO NOTHING) guard a race all the same.
+        Notice.objects.bulk_create(
+            [Notice(user=f.user, kind=Notice.Kind.REMINDER, episode=episode) for f in follows],
+            ignore_conflicts=True,
+        )
+        sent = mails_enqueue_bulk(
+            mails=[
+                {
+                    "to": f.user.email,
+                    "template": "broadcasts_reminder",
+                    "context": {**context, "name": f.user.display_name},
+                    "recipient": f.user.pk,
+                    "dedupe_key": f"broadcasts:reminder:{episode.pk}:{f.user.pk}",
+                }
+                for f in follows
+            ]
+        )
     return sent
 
 
@@ -250,29 +248,33 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     if not episodes:
         return 0
     contexts = {e.pk: _episode_context(e) for e in episodes}
-    users = active_members().in_bulk(list(programmes_by_user))
-    sent = 0
+    users = active_members().only("email", "full_name", "status").in_bulk(list(programmes_by_user))
+    mails, notices = [], []
     for user_id, programme_ids in programmes_by_user.items():
         mine = [contexts[e.pk] for e in episodes if e.programme_id in programme_ids]
         user = users.get(user_id)
         if not mine or user is None:
             continue
-        with transaction.atomic():
-            if not _notice_create(user=user, kind=Notice.Kind.DIGEST, day=today):
-                continue
-            mail_enqueue(
-                to=user.email,
-                template="broadcasts_digest",
-                context={
+        notices.append(Notice(user_id=user_id, kind=Notice.Kind.DIGEST, day=today))
+        mails.append(
+            {
+                "to": user.email,
+                "template": "broadcasts_digest",
+                "context": {
                     "name": user.display_name,
                     "date": local.strftime("%Y年%m月%d日"),
                     "episodes": mine,
                 },
-                recipient=user,
-                dedupe_key=f"broadcasts:digest:{today.isoformat()}:{user.pk}",
-            )
-            sent += 1
-    return sent
+                "recipient": user_id,
+                "dedupe_key": f"broadcasts:digest:{today.isoformat()}:{user_id}",
+            }
+        )
+    # Set-based (issue 18): one insert each, ON CONFLICT DO NOTHING. Members who already
+    # had today's digest were excluded above (nothing rendered for them); a parallel scan
+    # that got there first makes these inserts write nothing.
+    with transaction.atomic():
+        Notice.objects.bulk_create(notices, ignore_conflicts=True)
+        return mails_enqueue_bulk(mails=mails)
 
 
 def personal_data_erase(*, user: User, emails: list[str]) -> None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, CharField, DateTimeField, Exists, F, Max, OuterRef, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -423,63 +424,122 @@ def event_cancel(*, event_id: int, notify: bool = True) -> Event:
 # --- Reminders ----------------------------------------------------------------------------
 
 
-def _due_offset(event: Event, registration: Registration, now: datetime) -> int | None:
-    """The reminder that is due for this person now: among the offsets whose moment has
-    passed (and that came after they were confirmed), the one closest to the start."""
-    since = registration.confirmed_at or registration.created_at
-    due = []
-    for minutes in event.reminder_offsets or []:
-        moment = event.starts_at - timedelta(minutes=int(minutes))
-        if moment <= now and moment >= since:
-            due.append(int(minutes))
-    return min(due) if due else None
+def _event_due(event: Event, now: datetime) -> tuple[int, datetime] | None:
+    """The event's reminder that is due now, if any: the offset whose moment is the latest
+    one that has passed, with that moment. A registration gets it when it was confirmed
+    (or made) no later than the moment; nobody gets an earlier, larger offset then — when
+    beat was down, only the nearest reminder goes."""
+    passed = [
+        (int(m), event.starts_at - timedelta(minutes=int(m)))
+        for m in (event.reminder_offsets or [])
+        if event.starts_at - timedelta(minutes=int(m)) <= now
+    ]
+    return min(passed) if passed else None
 
 
-def reminders_send_due(*, now: datetime | None = None) -> int:
-    """Queue every reminder that is due. Exactly once per (registration, offset, start
-    time): the outbox row's unique dedupe key makes a second beat, a restarted worker or a
-    parallel scan write nothing. A moved event has a new start, hence new keys."""
-    now = now or timezone.now()
-    horizon = now + timedelta(minutes=settings.EVENTS_REMINDER_HORIZON_MINUTES)
-    event_ids = list(
-        Event.objects.filter(
-            status=Event.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon
-        ).values_list("pk", flat=True)
-    )
-    queued = 0
-    for event_id in event_ids:
-        queued += _event_reminders_send(event_id=event_id, now=now)
-    return queued
+def reminder_key(registration_id: int, minutes: int, starts_at: datetime) -> str:
+    return f"events:reminder:{registration_id}:{minutes}:{int(starts_at.timestamp())}"
+
+
+def _event_context(event: Event) -> dict[str, Any]:
+    return _mail_context(event)
 
 
 @transaction.atomic
-def _event_reminders_send(*, event_id: int, now: datetime) -> int:
-    event = (
-        Event.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk=event_id, status=Event.Status.SCHEDULED, starts_at__gt=now)
-        .first()
-    )
-    if event is None:  # cancelled, started, or another worker holds it right now
+def reminders_send_due(*, now: datetime | None = None) -> int:
+    """Queue every reminder that is due, set-based (issue 18): a constant number of queries
+    whatever the number of registrations.
+
+    1. the scheduled events in the horizon, and for each the offset due now (in Python);
+    2. those events locked with SKIP LOCKED (an RSVP or a cancellation in progress holds
+       its event: that event waits for the next beat, so a member who just cancelled gets
+       no reminder);
+    3. one query for the due registrations of going, active members (suspended and
+       withdrawn ones get nothing) whose reminder row does not exist yet — the outbox's
+       unique dedupe key is looked up in the database (NOT EXISTS), so nothing is rendered
+       for a reminder already queued;
+    4. one `INSERT … ON CONFLICT DO NOTHING` for the new rows.
+
+    Exactly once per (registration, offset, start time): a second beat, a restarted worker
+    or a parallel scan writes nothing. A moved event has a new start, hence new keys."""
+    from outbox.models import OutgoingMail
+    from outbox.services import mails_enqueue_bulk
+
+    now = now or timezone.now()
+    horizon = now + timedelta(minutes=settings.EVENTS_REMINDER_HORIZON_MINUTES)
+    candidates = Event.objects.filter(
+        status=Event.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon
+    ).only("pk", "starts_at", "reminder_offsets")
+    found = {event.pk: _event_due(event, now) for event in candidates}
+    due = {pk: value for pk, value in found.items() if value is not None}
+    if not due:
         return 0
-    queued = 0
-    for registration in event.registrations.filter(status=S.GOING).select_related("user"):
-        minutes = _due_offset(event, registration, now)
-        if minutes is None:
-            continue
-        registration.event = event
-        context = _mail_context(event, registration)
-        context["offset_label"] = offset_label(minutes)
-        mail = mail_enqueue(
-            to=registration.user.email,
-            template="events_reminder",
-            context=context,
-            recipient=registration.user,
-            dedupe_key=(
-                f"events:reminder:{registration.pk}:{minutes}:{int(event.starts_at.timestamp())}"
-            ),
+    events = {
+        event.pk: event
+        for event in Event.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            pk__in=list(due), status=Event.Status.SCHEDULED, starts_at__gt=now
         )
-        queued += mail is not None
-    return queued
+    }
+    if not events:
+        return 0
+    moment = Case(
+        *[When(event_id=pk, then=Value(due[pk][1])) for pk in events],
+        output_field=DateTimeField(),
+    )
+    suffix = Case(
+        *[
+            When(event_id=pk, then=Value(f":{due[pk][0]}:{int(e.starts_at.timestamp())}"))
+            for pk, e in events.items()
+        ],
+        output_field=CharField(),
+    )
+    registrations = (
+        Registration.objects.filter(
+            event_id__in=list(events),
+            status=S.GOING,
+            user__status="approved",
+            user__is_active=True,
+        )
+        .annotate(since=Coalesce("confirmed_at", "created_at"), due_moment=moment)
+        .filter(since__lte=F("due_moment"))
+        .annotate(
+            key=Concat(
+                Value("events:reminder:"),
+                Cast("pk", output_field=CharField()),
+                suffix,
+                output_field=CharField(),
+            )
+        )
+        .exclude(Exists(OutgoingMail.objects.filter(dedupe_key=OuterRef("key"))))
+        .select_related("user")
+        .only("pk", "token", "status", "event_id", "user__email", "user__full_name", "user__status")
+        .order_by("event_id", "pk")
+    )
+    contexts: dict[int, dict[str, Any]] = {}
+    mails = []
+    for registration in registrations:
+        event = events[registration.event_id]
+        if event.pk not in contexts:
+            contexts[event.pk] = {
+                **_event_context(event),
+                "offset_label": offset_label(due[event.pk][0]),
+                "is_going": True,
+            }
+        user = registration.user
+        mails.append(
+            {
+                "to": user.email,
+                "template": "events_reminder",
+                "context": {
+                    **contexts[event.pk],
+                    "name": user.display_name,
+                    "personal_link": personal_link(registration),
+                },
+                "recipient": user.pk,
+                "dedupe_key": registration.key,
+            }
+        )
+    return mails_enqueue_bulk(mails=mails)
 
 
 def offset_label(minutes: int) -> str:

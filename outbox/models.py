@@ -10,6 +10,7 @@ class OutgoingMail(models.Model):
         QUEUED = "queued", "送信待ち"
         SENT = "sent", "送信済み"
         FAILED = "failed", "送信失敗"
+        CANCELLED = "cancelled", "取り消し"
 
     to_email = models.EmailField("宛先")
     recipient = models.ForeignKey(
@@ -38,7 +39,19 @@ class OutgoingMail(models.Model):
         "状態", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
     attempts = models.PositiveSmallIntegerField("試行回数", default=0)
+    next_attempt_at = models.DateTimeField(
+        "次の送信予定",
+        default=timezone.now,
+        help_text="送信待ちの行は、この時刻を過ぎると送信されます（失敗後は指数バックオフ、"
+        "送信中は作業者の持ち時間）。",
+    )
     last_error = models.TextField("最後のエラー", blank=True)
+    erase_after_send = models.BooleanField(
+        "送信後に消去",
+        default=False,
+        help_text="送信したら宛先・件名・本文を消す（退庁のお知らせなど、宛先の人の記録を"
+        "残さないメール）。",
+    )
     created_at = models.DateTimeField("作成日時", default=timezone.now, db_index=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
 
@@ -46,6 +59,13 @@ class OutgoingMail(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "送信メール"
         verbose_name_plural = "送信メール（アウトボックス）"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="outbox_due_idx",
+                condition=models.Q(status="queued"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.to_email}: {self.subject}"

@@ -3,38 +3,65 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import smtplib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db.models import F
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 
 from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+# Retries: the sweep retries a row after 1, 2, 4 … minutes (capped at 2 h) and gives it up
+# at the 12th failed attempt, about ten hours after the first: an SMTP outage of a few hours
+# loses nothing.
+MAX_ATTEMPTS = 12
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 2 * 60 * 60
+
+
+def render_plain(name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text mail template with autoescape off: a mail is not HTML, so
+    `"研修" <A&B>` must stay as typed, never `&quot;研修&quot; &lt;A&amp;B&gt;`. Every mail
+    template of the site (ours under templates/mail/, allauth's under
+    templates/account/email/) is rendered through here."""
+    template = get_template(name).template  # type: ignore[attr-defined]  # the engine's Template, not the backend wrapper
+    return template.render(Context(dict(context), autoescape=False))
+
+
+def mail_context(context: dict[str, Any]) -> dict[str, Any]:
+    return {"site_name": "横糸", "site_url": settings.SITE_URL, **context}
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    ctx = {"site_name": "横糸", "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"mail/{template}.subject.txt", ctx).strip().replace("\n", " ")
-    body = render_to_string(f"mail/{template}.txt", ctx)
+    ctx = mail_context(context)
+    subject = render_plain(f"mail/{template}.subject.txt", ctx).strip().replace("\n", " ")
+    body = render_plain(f"mail/{template}.txt", ctx)
     return f"[横糸] {subject}", body
 
 
 def _schedule_send(mail_id: int, *, sync: bool) -> None:
     def send() -> None:
         if sync:
-            mail_deliver(mail_id=mail_id)
+            try:
+                mail_deliver(mail_id=mail_id)
+            except Exception:  # SMTP down: the row keeps its backoff and the sweep retries
+                logger.warning("outbox: mail %s not sent now; the sweep will retry", mail_id)
             return
         from .tasks import mail_send
 
         try:
             mail_send.delay(mail_id)
-        except Exception:  # broker down: the periodic sweep picks the row up later
+        except Exception:  # broker down: the beat sweep sends the row
             logger.warning("outbox: could not enqueue mail %s; the sweep will retry", mail_id)
 
     transaction.on_commit(send)
@@ -52,6 +79,7 @@ def mail_enqueue(
     attachments: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     sync: bool = False,
+    erase_after_send: bool = False,
 ) -> OutgoingMail | None:
     """Write a mail row in the caller's transaction and send it once that commits.
 
@@ -60,7 +88,9 @@ def mail_enqueue(
     the same key writes nothing and returns None (exactly-once reminders). `sync=True`
     sends in-process after commit instead of through Celery (used for allauth's mails,
     which must go out even while the broker is down). `headers` are extra message
-    headers (e.g. List-Unsubscribe), stored on the row and sent with it."""
+    headers (e.g. List-Unsubscribe), stored on the row and sent with it. With
+    `erase_after_send=True` the row forgets its address, subject, body and context once it
+    was sent (or given up): the farewell of a member who withdraws (退庁)."""
     context = context or {}
     if subject is None or body is None:
         subject, body = _render(template, context)
@@ -76,6 +106,7 @@ def mail_enqueue(
                 attachments=attachments or [],
                 headers=headers or {},
                 dedupe_key=dedupe_key,
+                erase_after_send=erase_after_send,
             )
     except IntegrityError:
         if dedupe_key and OutgoingMail.objects.filter(dedupe_key=dedupe_key).exists():
@@ -85,46 +116,335 @@ def mail_enqueue(
     return mail
 
 
-def mail_deliver(*, mail_id: int) -> bool:
-    """Send one queued row. Returns True if it was sent now; False if it was already sent,
-    gone or given up. Raises the transport's error so the caller can retry."""
-    error: Exception | None = None
-    with transaction.atomic():
-        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
-        if mail is None or mail.status != OutgoingMail.Status.QUEUED:
-            return False
-        mail.attempts += 1
-        message = EmailMessage(
-            subject=mail.subject,
-            body=mail.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[mail.to_email],
-            headers=dict(mail.headers or {}),
+def mails_enqueue_bulk(*, mails: Iterable[dict[str, Any]]) -> int:
+    """Write many mails in one set-based insert (scheduled reminders and digests).
+
+    Each item takes the keyword arguments of `mail_enqueue` (`to`, `template`, `context`,
+    `recipient`, `dedupe_key`, `headers`, `attachments`, `erase_after_send`); `dedupe_key`
+    is required. Rows whose key exists already are skipped by the database
+    (`INSERT … ON CONFLICT DO NOTHING`), with no per-row exception handling; callers check
+    existing keys first so that they render nothing for rows that exist. After commit one
+    delivery batch is kicked (not a task per mail). Returns how many rows were offered."""
+    now = timezone.now()
+    rows = []
+    for item in mails:
+        if not item.get("dedupe_key"):
+            raise ValueError("mails_enqueue_bulk needs a dedupe_key for every mail")
+        context = item.get("context") or {}
+        subject, body = item.get("subject"), item.get("body")
+        if subject is None or body is None:
+            subject, body = _render(item["template"], context)
+        recipient = item.get("recipient")
+        rows.append(
+            OutgoingMail(
+                to_email=item["to"],
+                recipient_id=getattr(recipient, "pk", recipient),
+                template=item["template"],
+                context=context,
+                subject=subject[:255],
+                body=body,
+                attachments=item.get("attachments") or [],
+                headers=item.get("headers") or {},
+                dedupe_key=item["dedupe_key"],
+                erase_after_send=bool(item.get("erase_after_send")),
+                created_at=now,
+                next_attempt_at=now,
+            )
         )
-        for item in mail.attachments:
-            message.attach(item["filename"], item["content"], item["mimetype"])
-        try:
-            message.send(fail_silently=False)
-        except Exception as exc:
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if mail.attempts >= MAX_ATTEMPTS:
-                mail.status = OutgoingMail.Status.FAILED
-            mail.save(update_fields=["attempts", "last_error", "status"])
-            error = exc  # commit the attempt count first, then let the caller retry
-        else:
-            mail.status = OutgoingMail.Status.SENT
-            mail.sent_at = timezone.now()
-            mail.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-            return True
-    assert error is not None
-    raise error
+    if not rows:
+        return 0
+    OutgoingMail.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+    _kick_delivery()
+    return len(rows)
 
 
-def mails_requeue_stale(*, older_than_seconds: int = 120) -> list[int]:
-    """Ids of rows still queued after a while: the broker or the worker was down."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    return list(
-        OutgoingMail.objects.filter(
-            status=OutgoingMail.Status.QUEUED, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:500]
+# --- Delivery: one owner of retries -------------------------------------------------------
+#
+# A row is due when it is queued and `next_attempt_at` has passed. Whoever sends (the
+# per-mail kick after commit, the beat-driven sweep, a batch task, the admin's 再送) first
+# *claims* due rows: it locks them with SKIP LOCKED, moves `next_attempt_at` a lease ahead
+# (CLAIM_SECONDS) and commits, so no one else sees them as due while it sends. Each message
+# is then marked sent (or failed, with its backoff) in its own small commit right after the
+# transport took it: a worker killed with `kill -9` can repeat at most the one message it
+# was handing over, and every message carries a Message-ID derived from its row, so that a
+# repeat is the same message to mail clients. A worker that dies leaves its other claimed
+# rows to come due again when the lease runs out. Nothing retries on its own (no Celery
+# autoretry): a failed attempt only writes the next moment, and the sweep finds it then.
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 1, 2, 4 … minutes, capped at two
+    hours. With MAX_ATTEMPTS = 12 a row is given up about ten hours after its first try."""
+    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def _claim_seconds() -> int:
+    return int(getattr(settings, "OUTBOX_CLAIM_SECONDS", 300))
+
+
+def batch_size() -> int:
+    return int(getattr(settings, "OUTBOX_BATCH_SIZE", 200))
+
+
+def message_id(mail: OutgoingMail) -> str:
+    """The Message-ID of a row: the same on every attempt, unique per row and database."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "yokoito.example"
+    stamp = int(mail.created_at.timestamp()) if mail.created_at else 0
+    return f"<outbox.{mail.pk}.{stamp}@{domain}>"
+
+
+def _message(mail: OutgoingMail, connection) -> EmailMessage:
+    headers = dict(mail.headers or {})
+    headers["Message-ID"] = message_id(mail)
+    message = EmailMessage(
+        subject=mail.subject,
+        body=mail.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mail.to_email],
+        headers=headers,
+        connection=connection,
     )
+    for item in mail.attachments or []:
+        message.attach(item["filename"], item["content"], item["mimetype"])
+    return message
+
+
+def mails_claim(
+    *, now: datetime | None = None, limit: int | None = None, ids: list[int] | None = None
+) -> list[OutgoingMail]:
+    """Lock up to `limit` due rows (SKIP LOCKED: rows another sender holds are passed over),
+    move their `next_attempt_at` a lease ahead and commit. Returns the claimed rows."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = OutgoingMail.objects.select_for_update(skip_locked=True).filter(
+            status=OutgoingMail.Status.QUEUED, next_attempt_at__lte=now
+        )
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        rows = list(due.order_by("next_attempt_at", "id")[: limit or batch_size()])
+        if rows:
+            OutgoingMail.objects.filter(pk__in=[row.pk for row in rows]).update(
+                next_attempt_at=now + timedelta(seconds=_claim_seconds())
+            )
+    return rows
+
+
+# What a row keeps once it is erased: template, status, dates, attempts, dedupe key.
+ERASED: dict[str, Any] = {
+    "to_email": "",
+    "recipient": None,
+    "subject": "",
+    "body": "",
+    "context": {},
+    "headers": {},
+    "attachments": [],
+    "last_error": "",
+}
+
+
+def _mark_sent(mail: OutgoingMail, now: datetime) -> None:
+    OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.QUEUED).update(
+        status=OutgoingMail.Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        **{"last_error": "", **(ERASED if mail.erase_after_send else {})},
+    )
+
+
+def _mark_failed_attempt(mail: OutgoingMail, exc: Exception, now: datetime) -> bool:
+    """Count a failed attempt; give the row up after MAX_ATTEMPTS. True if given up."""
+    attempts = mail.attempts + 1
+    given_up = attempts >= MAX_ATTEMPTS
+    changes = {
+        "attempts": attempts,
+        "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+        "status": OutgoingMail.Status.FAILED if given_up else OutgoingMail.Status.QUEUED,
+        "next_attempt_at": now + retry_delay(attempts),
+    }
+    if given_up and mail.erase_after_send:
+        changes.update(ERASED)
+    OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.QUEUED).update(**changes)
+    if given_up:
+        logger.error("outbox: mail %s given up after %s attempts", mail.pk, attempts)
+    return given_up
+
+
+def _release(mails: list[OutgoingMail], now: datetime) -> None:
+    """Hand claimed rows that were not tried back (due again at once, attempts unchanged)."""
+    if mails:
+        OutgoingMail.objects.filter(
+            pk__in=[m.pk for m in mails], status=OutgoingMail.Status.QUEUED
+        ).update(next_attempt_at=now)
+
+
+# The server refused this one message (its recipient, sender or data): the connection is
+# still good, so the batch goes on. Any other error stops the batch.
+PER_MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed_attempts: int = 0
+    given_up: int = 0
+    error: Exception | None = None
+
+
+def mails_send_batch(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    ids: list[int] | None = None,
+) -> BatchResult:
+    """Claim a batch of due rows and send them over one connection of EMAIL_BACKEND.
+
+    Each row is marked right after the transport took it (its own commit). When the
+    transport fails, that row gets its backoff; on a per-message refusal the batch goes on,
+    on any other error (connection refused, timeout, server gone) the rest of the batch is
+    handed back untried, so an outage costs one attempt per batch, not one per row."""
+    result = BatchResult()
+    rows = mails_claim(now=now, limit=limit, ids=ids)
+    result.claimed = len(rows)
+    if not rows:
+        return result
+    connection = get_connection(fail_silently=False)
+    try:
+        try:
+            connection.open()
+        except Exception as exc:
+            result.error = exc
+            result.failed_attempts = 1
+            result.given_up += _mark_failed_attempt(rows[0], exc, now or timezone.now())
+            _release(rows[1:], now or timezone.now())
+            return result
+        for index, mail in enumerate(rows):
+            try:
+                connection.send_messages([_message(mail, connection)])
+            except Exception as exc:
+                clock = now or timezone.now()
+                result.error = exc
+                result.failed_attempts += 1
+                result.given_up += _mark_failed_attempt(mail, exc, clock)
+                if isinstance(exc, PER_MESSAGE_ERRORS):
+                    continue
+                _release(rows[index + 1 :], clock)
+                break
+            _mark_sent(mail, now or timezone.now())
+            result.sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:  # a dead connection cannot be closed politely
+            logger.warning("outbox: closing the mail connection failed", exc_info=True)
+    return result
+
+
+def mail_deliver(*, mail_id: int, now: datetime | None = None) -> bool:
+    """Send one row now if it is due (queued, not in backoff, not claimed by a sender).
+    Returns True if it was sent now; False if it was not due, already sent, gone or given
+    up. Raises the transport's error after recording the attempt and its backoff."""
+    result = mails_send_batch(now=now, limit=1, ids=[mail_id])
+    if result.error is not None:
+        raise result.error
+    return result.sent == 1
+
+
+def mails_deliver_due(
+    *, now: datetime | None = None, max_batches: int | None = None, budget_seconds: float = 50
+) -> int:
+    """Send due rows batch after batch until none is left, a batch stops on an error, or
+    the time budget is spent (the next sweep goes on). Returns how many were sent."""
+    started = time.monotonic()
+    sent = batches = 0
+    while True:
+        result = mails_send_batch(now=now)
+        sent += result.sent
+        batches += 1
+        if result.claimed < batch_size() or result.error is not None:
+            return sent
+        if max_batches is not None and batches >= max_batches:
+            return sent
+        if time.monotonic() - started > budget_seconds:
+            return sent
+
+
+def mails_due_exist(*, now: datetime | None = None) -> bool:
+    return OutgoingMail.objects.filter(
+        status=OutgoingMail.Status.QUEUED, next_attempt_at__lte=now or timezone.now()
+    ).exists()
+
+
+@transaction.atomic
+def mails_resend(*, mail_ids: list[int], now: datetime | None = None) -> int:
+    """再送 (staff): failed rows become due now with a fresh attempt count. Only failed
+    rows: a queued row may be in a sender's hands right now (its lease), and a sent row is
+    never sent again. Returns how many were re-queued."""
+    now = now or timezone.now()
+    ids = list(
+        OutgoingMail.objects.select_for_update()
+        .filter(pk__in=mail_ids, status=OutgoingMail.Status.FAILED)
+        .values_list("pk", flat=True)
+    )
+    OutgoingMail.objects.filter(pk__in=ids).update(
+        status=OutgoingMail.Status.QUEUED, attempts=0, next_attempt_at=now
+    )
+    if ids:
+        _kick_delivery()
+    return len(ids)
+
+
+def _kick_delivery() -> None:
+    """After commit, ask a worker to send a batch now (the sweep does it anyway later)."""
+
+    def kick() -> None:
+        from .tasks import outbox_deliver
+
+        try:
+            outbox_deliver.delay()
+        except Exception:  # broker down: the beat sweep delivers later
+            logger.warning("outbox: could not enqueue a delivery batch; the sweep will")
+
+    transaction.on_commit(kick)
+
+
+# --- Erasure (退庁) -------------------------------------------------------------------------
+
+
+def mails_erase_for(*, user, emails: list[str]) -> int:
+    """退庁: every row to the member (their account, or any of their addresses) or about them
+    (their name or an address in the subject, body or context — a head's join-request
+    mail, a mention) loses address, names, body and context; template, status and dates
+    stay for the audit. Rows still queued are cancelled: nothing more goes out to them or
+    about them (the farewell is queued after this, and erases itself once sent).
+    Returns how many rows were erased."""
+    from django.db.models import Q
+
+    addresses = sorted({e.strip() for e in emails if e and e.strip()})
+    to_them = Q(recipient=user)
+    for address in addresses:
+        to_them |= Q(to_email__iexact=address)
+    about = Q()
+    needles = [*addresses]
+    name = (getattr(user, "full_name", "") or "").strip()
+    if len(name) >= 2:
+        needles.append(name)
+    for needle in needles:
+        about |= Q(subject__contains=needle) | Q(body__contains=needle)
+        about |= Q(context__icontains=needle) | Q(last_error__contains=needle)
+    ids = list(OutgoingMail.objects.filter(to_them | about).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    OutgoingMail.objects.filter(pk__in=ids, status=OutgoingMail.Status.QUEUED).update(
+        status=OutgoingMail.Status.CANCELLED
+    )
+    return OutgoingMail.objects.filter(pk__in=ids).update(**ERASED)
+
+
+def personal_data_erase(*, user, emails: list[str]) -> None:
+    mails_erase_for(user=user, emails=emails)

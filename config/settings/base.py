@@ -221,6 +221,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 20
 STAFF_NOTIFY_EMAILS = env_list("STAFF_NOTIFY_EMAILS")
+# The outbox (docs/mail.md): rows sent per batch over one connection, and how long a sender
+# holds the rows it claimed before another may take them (a worker that died).
+OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", "200"))
+OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "300"))
 # Absolute base URL used in e-mails and calendar files.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -247,7 +251,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
-    "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 60.0},
+    "outbox-sweep": {"task": "outbox.tasks.outbox_sweep", "schedule": 30.0},
     "trainings-orientations": {
         "task": "trainings.tasks.orientations_generate",
         "schedule": crontab(hour=6, minute=0),

@@ -19,6 +19,7 @@ from accounts import services as account_services
 from accounts.models import TrustedDomain, User
 from discussions import services as discussion_services
 from events import services as event_services
+from outbox.models import OutgoingMail
 from sections import series_services
 from sections import services as section_services
 from sections.models import SectionMembership
@@ -183,6 +184,18 @@ def admin_world() -> AdminWorld:
     o["episode"] = EpisodeFactory(programme=programme)
     GuestFactory(episode=o["episode"])
     o["follow"] = FollowFactory(user=head, programme=programme)
+
+    # Outbox: a mail given up after an SMTP outage (staff may 再送 it).
+    o["failed_mail"] = OutgoingMail.objects.create(
+        to_email=head.email,
+        recipient=head,
+        template="events_reminder",
+        subject="[横糸] 失敗したメール",
+        body="本文",
+        status=OutgoingMail.Status.FAILED,
+        attempts=12,
+        last_error="ConnectionRefusedError: simulated",
+    )
     return w
 
 

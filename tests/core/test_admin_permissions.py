@@ -194,6 +194,9 @@ CASES = [
             lambda w: JoinRequest.objects.get(pk=_o(w, "join_request").pk).status != "pending"),
     _action("sections.meeting", "cancel", "meeting", {"sections.change_meeting"}, OPERATIONS,
             lambda w: Event.objects.get(pk=_o(w, "meeting").event_id).is_cancelled),
+    _action("outbox.outgoingmail", "resend", "failed_mail", {"outbox.change_outgoingmail"},
+            OPERATIONS,
+            lambda w: OutgoingMail.objects.get(pk=_o(w, "failed_mail").pk).status != "failed"),
 ]  # fmt: skip
 BY_KEY = {case.key: case for case in CASES}
 

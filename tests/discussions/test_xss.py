@@ -149,7 +149,7 @@ def test_mails_are_plain_text_with_the_text_as_written(world):
     for mail in mails:
         assert "&lt;" not in mail.subject and "&quot;" not in mail.body
         assert '<script>alert("t")</script>' in mail.subject  # the title as written, as text
-        assert mail.body.startswith(("回答 太郎 さん", "質問 花子 さん"))
+        assert mail.body.startswith(("回答 太郎 様", "質問 花子 様"))
 
 
 def test_stored_html_is_safe_and_tags_are_text(world):

@@ -1,5 +1,4 @@
 import os
-import time
 
 import pytest
 from django.core import mail
@@ -45,34 +44,58 @@ def test_sending_twice_delivers_once():
     assert row.status == OutgoingMail.Status.SENT and row.attempts == 1 and row.sent_at
 
 
-def test_a_failed_send_is_counted_and_retried(monkeypatch):
+def test_a_failed_send_is_counted_and_waits_for_its_backoff(monkeypatch):
     row = enqueue()
 
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", broken)
+    now = timezone.now()
     with pytest.raises(ConnectionRefusedError):
-        services.mail_deliver(mail_id=row.pk)
+        services.mail_deliver(mail_id=row.pk, now=now)
     row.refresh_from_db()
     assert row.status == OutgoingMail.Status.QUEUED and row.attempts == 1
     assert "smtp down" in row.last_error
+    assert row.next_attempt_at == now + services.retry_delay(1)
     monkeypatch.undo()
-    assert services.mail_deliver(mail_id=row.pk) is True
+    # Not due yet: nobody sends it before its backoff has passed.
+    assert services.mail_deliver(mail_id=row.pk, now=now + timezone.timedelta(seconds=59)) is False
+    assert services.mail_deliver(mail_id=row.pk, now=now + timezone.timedelta(seconds=60)) is True
     row.refresh_from_db()
-    assert row.status == OutgoingMail.Status.SENT and row.attempts == 2
+    assert row.status == OutgoingMail.Status.SENT and row.attempts == 2 and row.last_error == ""
+
+
+def test_backoff_is_exponential_and_capped():
+    minutes = [services.retry_delay(n).total_seconds() / 60 for n in range(1, 12)]
+    assert minutes == [1, 2, 4, 8, 16, 32, 64, 120, 120, 120, 120]
 
 
 def test_gives_up_after_max_attempts(monkeypatch):
     row = enqueue()
-    OutgoingMail.objects.filter(pk=row.pk).update(attempts=services.MAX_ATTEMPTS - 1)
+    OutgoingMail.objects.filter(pk=row.pk).update(attempts=services.MAX_ATTEMPTS - 2)
     monkeypatch.setattr(
-        "django.core.mail.EmailMessage.send", lambda *a, **k: (_ for _ in ()).throw(OSError("x"))
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        lambda *a, **k: (_ for _ in ()).throw(OSError("x")),
     )
+    now = timezone.now()
     with pytest.raises(OSError):
-        services.mail_deliver(mail_id=row.pk)
+        services.mail_deliver(mail_id=row.pk, now=now)
     row.refresh_from_db()
-    assert row.status == OutgoingMail.Status.FAILED
+    assert row.status == OutgoingMail.Status.QUEUED  # one attempt left
+    with pytest.raises(OSError):
+        services.mail_deliver(mail_id=row.pk, now=row.next_attempt_at)
+    row.refresh_from_db()
+    assert row.status == OutgoingMail.Status.FAILED and row.attempts == services.MAX_ATTEMPTS
+
+
+def test_a_sent_message_carries_a_message_id_from_its_row():
+    row = enqueue()
+    assert services.mail_deliver(mail_id=row.pk) is True
+    msgid = mail.outbox[0].extra_headers["Message-ID"]
+    assert msgid == services.message_id(row)
+    assert msgid.startswith(f"<outbox.{row.pk}.") and msgid.endswith(">")
+    assert f"Message-ID: {msgid}" in mail.outbox[0].message().as_string()
 
 
 def test_dedupe_key_writes_one_row():
@@ -88,15 +111,27 @@ def test_broker_down_leaves_the_row_for_the_sweep(django_capture_on_commit_callb
     monkeypatch.setattr(tasks.mail_send, "delay", down)
     with django_capture_on_commit_callbacks(execute=True):
         row = enqueue()  # the enqueue does not fail the caller's request
-    OutgoingMail.objects.filter(pk=row.pk).update(
-        created_at=timezone.now() - timezone.timedelta(minutes=5)
-    )
-    fresh = enqueue(to="b@x.lg.jp")
-    requeued = []
-    monkeypatch.setattr(tasks.mail_send, "delay", lambda mail_id: requeued.append(mail_id))
-    assert tasks.outbox_sweep() == 1
-    assert requeued == [row.pk]  # the fresh row is not swept yet
-    assert fresh.pk not in requeued
+    row.refresh_from_db()
+    assert row.status == OutgoingMail.Status.QUEUED
+    assert tasks.outbox_sweep() == 1  # the sweep sends it, in-process
+    row.refresh_from_db()
+    assert row.status == OutgoingMail.Status.SENT and row.attempts == 1
+    assert tasks.outbox_sweep() == 0
+
+
+def test_a_claimed_row_is_not_sent_by_anyone_else():
+    row = enqueue()
+    now = timezone.now()
+    claimed = services.mails_claim(now=now)
+    assert [m.pk for m in claimed] == [row.pk]
+    # While its sender holds it (the lease), the per-mail kick and the sweep pass it over.
+    assert services.mail_deliver(mail_id=row.pk, now=now) is False
+    assert services.mails_deliver_due(now=now) == 0
+    assert mail.outbox == []
+    # A sender that died: once the lease runs out the row is due again.
+    later = now + timezone.timedelta(seconds=services._claim_seconds())
+    assert services.mails_deliver_due(now=later) == 1
+    assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -118,19 +153,16 @@ def test_a_real_worker_on_redis_sends_an_outbox_row(postgres, redis_url, tmp_pat
     }
     from celery import Celery
 
-    client = Celery(broker=redis_url)
+    client = Celery(broker=redis_url, backend=redis_url)
     try:
         with celery_worker(queue=queue, env=env):
-            client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)
-            client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)  # twice
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                row.refresh_from_db()
-                if row.status == OutgoingMail.Status.SENT:
-                    break
-                time.sleep(0.5)
-            assert row.status == OutgoingMail.Status.SENT
-            time.sleep(2)  # let the duplicate task run too
+            first = client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)
+            second = client.send_task("outbox.tasks.mail_send", args=[row.pk], queue=queue)
+            # Wait for both tasks to finish: one sent the row, the other found it sent.
+            outcomes = sorted([first.get(timeout=60), second.get(timeout=60)])
+        assert outcomes == [False, True]
+        row.refresh_from_db()
+        assert row.status == OutgoingMail.Status.SENT and row.attempts == 1
         files = list(mail_dir.glob("*.log"))
         assert len(files) == 1
         assert "ようこそ横糸へ" in files[0].read_text()
