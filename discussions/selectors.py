@@ -193,7 +193,7 @@ def posting_refusal(*, user, section: Section, membership=_UNSET) -> str | None:
         return "投稿できるのは会員だけです。"
     if section.status == Section.Status.CLOSED:
         return "この課は廃止されているため、投稿できません。"
-    refusal = plugins.write_refusal(user)  # 投稿停止, 年度更新の要確認, ...
+    refusal = plugins.write_refusal(user, posting=True)  # 投稿停止, 行動規範, 要確認, ...
     if refusal:
         return refusal
     if user.is_staff or is_open_posting(section):
