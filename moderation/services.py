@@ -489,7 +489,7 @@ def penalties_lift_due(*, now: datetime | None = None, limit: int = 500) -> int:
     lifted = 0
     with transaction.atomic():
         due = list(
-            Penalty.objects.select_for_update(skip_locked=True)
+            Penalty.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(lifted_at__isnull=True, ends_at__lte=now)
             .select_related("user", "case")
             .order_by("ends_at")[:limit]
