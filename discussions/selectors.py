@@ -529,6 +529,10 @@ def attachment_get(*, topic: Topic, attachment_id: int, user) -> Attachment:
     attachment.post.topic = topic
     if not may_read_post(user=user, post=attachment.post):
         raise Http404("ファイルが見つかりません。")
+    if attachment.post.hidden_at is not None or topic.hidden_at is not None:
+        # Hidden by moderation: the files stop being served, to the author too (the
+        # author still sees the post, marked hidden, in the thread).
+        raise Http404("ファイルが見つかりません。")
     return attachment
 
 

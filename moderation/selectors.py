@@ -117,6 +117,8 @@ def queue(*, user, reason: str = "", section_id: str | int = "", state: str = "o
         section_pk = int(section_id) if section_id not in ("", None) else None
     except (TypeError, ValueError):
         section_pk = None
+    if section_pk is not None and not 0 < section_pk < 2**63:
+        section_pk = -1  # no such section (and no integer overflow in the database)
     if section_pk is not None:
         cases = cases.filter(section_id=section_pk)
     if state == "open":
