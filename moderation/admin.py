@@ -43,7 +43,16 @@ class ReportInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "section", "state", "report_count", "opened_at", "decision", "decided_at")
+    list_display = (
+        "id",
+        "kind",
+        "section",
+        "state",
+        "report_count",
+        "opened_at",
+        "decision",
+        "decided_at",
+    )
     list_filter = ("state", "kind", "decision")
     date_hierarchy = "opened_at"
     raw_id_fields = ("post", "profile", "author", "decided_by", "section")

@@ -23,7 +23,9 @@ class ReportForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="判断", choices=Case.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label="判断", choices=Case.Decision.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label="判断の理由（投稿者に伝えます）",
         max_length=TEXT_MAX,
@@ -46,12 +48,16 @@ class PenaltyForm(forms.Form):
         help_text="投稿停止は必須。利用停止は空欄なら期限なし（事務局が解除するまで）。",
     )
     reason = forms.CharField(
-        label="理由（会員に伝えます）", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+        label="理由（会員に伝えます）",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class FilterForm(forms.Form):
-    reason = forms.ChoiceField(label="理由", required=False, choices=[("", "すべて"), *Reason.choices])
+    reason = forms.ChoiceField(
+        label="理由", required=False, choices=[("", "すべて"), *Reason.choices]
+    )
     section = forms.CharField(label="課", required=False)
     state = forms.ChoiceField(
         label="状態",

@@ -75,9 +75,7 @@ class Case(models.Model):
     hidden_reason = models.CharField(
         "非表示の理由", max_length=20, choices=Reason.choices, blank=True
     )
-    decision = models.CharField(
-        "判断", max_length=10, choices=Decision.choices, blank=True
-    )
+    decision = models.CharField("判断", max_length=10, choices=Decision.choices, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="判断した人",
@@ -126,7 +124,9 @@ class Case(models.Model):
 class Report(models.Model):
     """One member's report of one thing: once per member per thing, ever."""
 
-    case = models.ForeignKey(Case, verbose_name="審査案件", on_delete=models.CASCADE, related_name="reports")
+    case = models.ForeignKey(
+        Case, verbose_name="審査案件", on_delete=models.CASCADE, related_name="reports"
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="報告者",
@@ -195,12 +195,21 @@ class Penalty(models.Model):
     kind = models.CharField("処分", max_length=12, choices=Kind.choices)
     reason = models.TextField("理由", max_length=TEXT_MAX)
     case = models.ForeignKey(
-        Case, verbose_name="審査案件", null=True, blank=True, on_delete=models.SET_NULL, related_name="penalties"
+        Case,
+        verbose_name="審査案件",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="penalties",
     )
     starts_at = models.DateTimeField("開始", default=timezone.now)
     ends_at = models.DateTimeField("終了予定", null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="処分した人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="処分した人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     lifted_at = models.DateTimeField("解除日時", null=True, blank=True)
     lifted_by = models.ForeignKey(
@@ -240,8 +249,10 @@ class Penalty(models.Model):
 
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.lifted_at is None and self.starts_at <= now and (
-            self.ends_at is None or self.ends_at > now
+        return (
+            self.lifted_at is None
+            and self.starts_at <= now
+            and (self.ends_at is None or self.ends_at > now)
         )
 
 
@@ -308,10 +319,20 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     case = models.ForeignKey(
-        Case, verbose_name="審査案件", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+        Case,
+        verbose_name="審査案件",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit",
     )
     penalty = models.ForeignKey(
-        Penalty, verbose_name="処分", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+        Penalty,
+        verbose_name="処分",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit",
     )
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -34,7 +34,11 @@ def _send(user, *, template: str, dedupe_key: str, **context) -> bool:
 def _thing(case: Case) -> dict:
     """What the notice calls the thing, and where it is (for the author only)."""
     if case.kind == Case.Kind.PROFILE:
-        return {"thing": "プロフィール（自己紹介）", "title": "", "url": reverse("profile", args=[case.profile_id])}
+        return {
+            "thing": "プロフィール（自己紹介）",
+            "title": "",
+            "url": reverse("profile", args=[case.profile_id]),
+        }
     topic = case.post.topic
     return {
         "thing": case.get_kind_display(),

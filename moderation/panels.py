@@ -22,9 +22,11 @@ def home(request) -> dict:
     else:
         sections = selectors.managed_section_ids(user)
         if sections:
-            waiting = Case.objects.filter(
-                Q(section_id__in=sections), decided_at__isnull=True
-            ).exclude(kind=Case.Kind.PROFILE).count()
+            waiting = (
+                Case.objects.filter(Q(section_id__in=sections), decided_at__isnull=True)
+                .exclude(kind=Case.Kind.PROFILE)
+                .count()
+            )
     return {
         "moderation_penalty": penalty,
         "moderation_conduct": selectors.needs_conduct(user),

@@ -97,11 +97,16 @@ def _with_figures(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with its number of reports per reason (one query for the page)."""
     return cases.annotate(
         n_reports=Count("reports"),
-        **{f"n_{value}": Count("reports", filter=Q(reports__reason=value)) for value in Reason.values},
+        **{
+            f"n_{value}": Count("reports", filter=Q(reports__reason=value))
+            for value in Reason.values
+        },
     )
 
 
-def queue(*, user, reason: str = "", section_id: str | int = "", state: str = "open") -> QuerySet[Case]:
+def queue(
+    *, user, reason: str = "", section_id: str | int = "", state: str = "open"
+) -> QuerySet[Case]:
     """The cases `user` may see, oldest first: staff every case, heads and deputies those
     of their sections. Filters: reason (any report with it), section, state (open = 未対応
     and 自動非表示, or one state, or all)."""

@@ -62,8 +62,14 @@ class ReportResult:
     @property
     def message(self) -> str:
         if not self.created:
-            return "この内容はすでに報告済みです。重ねて報告しても変わりません。審査の結果はメールでお知らせします。"
-        return "報告を受け付けました。ご協力ありがとうございます。審査の結果はメールでお知らせします（7日以内）。"
+            return (
+                "この内容はすでに報告済みです。重ねて報告しても変わりません。"
+                "審査の結果はメールでお知らせします。"
+            )
+        return (
+            "報告を受け付けました。ご協力ありがとうございます。"
+            "審査の結果はメールでお知らせします（7日以内）。"
+        )
 
 
 def _audit(action: str, *, actor=None, case=None, penalty=None, subject=None, detail="", now=None):

@@ -54,9 +54,7 @@ def conduct(request):
         "body_html": markup.render(current.body, internal_links=False) if current else "",
         "needs": selectors.needs_conduct(user) if user.is_authenticated else None,
         "accepted": (
-            selectors.accepted_version(user)
-            if user.is_authenticated and user.is_member
-            else None
+            selectors.accepted_version(user) if user.is_authenticated and user.is_member else None
         ),
         "next": request.GET.get("next", ""),
     }
@@ -204,7 +202,8 @@ def _case_context(request, case: Case, form=None, penalty_form=None) -> dict:
         "audit": list(case.audit.select_related("actor").order_by("created_at", "id"))
         if staff_view
         else [],
-        "form": form or DecisionForm(initial={"redacted_body": case.post.body if case.post_id else ""}),
+        "form": form
+        or DecisionForm(initial={"redacted_body": case.post.body if case.post_id else ""}),
         "penalty_form": penalty_form or PenaltyForm(initial={"kind": "silence", "days": 7}),
         "decisions": [
             (value, label)
@@ -243,7 +242,9 @@ def case_decide(request, case_id: int):
         else:
             messages.success(request, "判断を記録し、投稿者と報告者に連絡しました。")
             return redirect("moderation:case", case_id=case.pk)
-    return render(request, "moderation/case.html", _case_context(request, case, form=form), status=422)
+    return render(
+        request, "moderation/case.html", _case_context(request, case, form=form), status=422
+    )
 
 
 # --- Penalties (staff) ----------------------------------------------------------------------

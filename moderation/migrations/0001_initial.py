@@ -7,176 +7,546 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('discussions', '0004_staff_labels'),
-        ('sections', '0007_series_labels'),
+        ("discussions", "0004_staff_labels"),
+        ("sections", "0007_series_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeOfConduct',
+            name="CodeOfConduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True, verbose_name='版')),
-                ('title', models.CharField(default='横糸 行動規範', max_length=120, verbose_name='題名')),
-                ('body', models.TextField(verbose_name='本文（Markdown）')),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='公開日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True, verbose_name="版")),
+                (
+                    "title",
+                    models.CharField(default="横糸 行動規範", max_length=120, verbose_name="題名"),
+                ),
+                ("body", models.TextField(verbose_name="本文（Markdown）")),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="公開日時"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行動規範',
-                'verbose_name_plural': '行動規範',
-                'ordering': ['-version'],
+                "verbose_name": "行動規範",
+                "verbose_name_plural": "行動規範",
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('topic', '話題'), ('reply', '返信'), ('profile', 'プロフィール')], max_length=10, verbose_name='対象')),
-                ('state', models.CharField(choices=[('open', '未対応'), ('hidden', '自動で非表示（審査待ち）'), ('decided', '対応済み')], default='open', max_length=10, verbose_name='状態')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='最初の報告')),
-                ('report_count', models.PositiveIntegerField(default=0, verbose_name='報告数')),
-                ('auto_hidden_at', models.DateTimeField(blank=True, null=True, verbose_name='自動非表示')),
-                ('hidden_reason', models.CharField(blank=True, choices=[('spam', 'スパム・宣伝'), ('inappropriate', '不適切・ハラスメント'), ('personal', '個人情報・非公開情報'), ('other', 'その他')], max_length=20, verbose_name='非表示の理由')),
-                ('decision', models.CharField(blank=True, choices=[('dismiss', '問題なし'), ('hide', '非表示'), ('delete', '削除'), ('redact', '編集して一部を伏せる')], max_length=10, verbose_name='判断')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='判断日時')),
-                ('decision_note', models.TextField(blank=True, max_length=1000, verbose_name='判断の理由')),
-                ('original_body', models.TextField(blank=True, verbose_name='伏せる前の本文（事務局のみ）')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='moderation_cases_as_author', to=settings.AUTH_USER_MODEL, verbose_name='投稿者')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='判断した人')),
-                ('post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='moderation_cases', to='discussions.post', verbose_name='投稿')),
-                ('profile', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='moderation_profile_cases', to=settings.AUTH_USER_MODEL, verbose_name='プロフィール')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sections.section', verbose_name='課')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("topic", "話題"), ("reply", "返信"), ("profile", "プロフィール")],
+                        max_length=10,
+                        verbose_name="対象",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "未対応"),
+                            ("hidden", "自動で非表示（審査待ち）"),
+                            ("decided", "対応済み"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="状態",
+                    ),
+                ),
+                (
+                    "opened_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="最初の報告"
+                    ),
+                ),
+                ("report_count", models.PositiveIntegerField(default=0, verbose_name="報告数")),
+                (
+                    "auto_hidden_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="自動非表示"),
+                ),
+                (
+                    "hidden_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("spam", "スパム・宣伝"),
+                            ("inappropriate", "不適切・ハラスメント"),
+                            ("personal", "個人情報・非公開情報"),
+                            ("other", "その他"),
+                        ],
+                        max_length=20,
+                        verbose_name="非表示の理由",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dismiss", "問題なし"),
+                            ("hide", "非表示"),
+                            ("delete", "削除"),
+                            ("redact", "編集して一部を伏せる"),
+                        ],
+                        max_length=10,
+                        verbose_name="判断",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="判断日時"),
+                ),
+                (
+                    "decision_note",
+                    models.TextField(blank=True, max_length=1000, verbose_name="判断の理由"),
+                ),
+                (
+                    "original_body",
+                    models.TextField(blank=True, verbose_name="伏せる前の本文（事務局のみ）"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="moderation_cases_as_author",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="投稿者",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="判断した人",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moderation_cases",
+                        to="discussions.post",
+                        verbose_name="投稿",
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moderation_profile_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="プロフィール",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sections.section",
+                        verbose_name="課",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '審査案件',
-                'verbose_name_plural': '審査案件',
-                'ordering': ['opened_at', 'id'],
-                'permissions': [('decide_case', '審査案件を判断できる')],
+                "verbose_name": "審査案件",
+                "verbose_name_plural": "審査案件",
+                "ordering": ["opened_at", "id"],
+                "permissions": [("decide_case", "審査案件を判断できる")],
             },
         ),
         migrations.CreateModel(
-            name='ConductAcceptance',
+            name="ConductAcceptance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='同意した版')),
-                ('accepted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='同意日時')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conduct_acceptances', to=settings.AUTH_USER_MODEL, verbose_name='会員')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="同意した版")),
+                (
+                    "accepted_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="同意日時"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conduct_acceptances",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="会員",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行動規範への同意',
-                'verbose_name_plural': '行動規範への同意',
-                'ordering': ['-accepted_at'],
+                "verbose_name": "行動規範への同意",
+                "verbose_name_plural": "行動規範への同意",
+                "ordering": ["-accepted_at"],
             },
         ),
         migrations.CreateModel(
-            name='Penalty',
+            name="Penalty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('silence', '投稿停止'), ('suspension', '利用停止')], max_length=12, verbose_name='処分')),
-                ('reason', models.TextField(max_length=1000, verbose_name='理由')),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='開始')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='終了予定')),
-                ('lifted_at', models.DateTimeField(blank=True, null=True, verbose_name='解除日時')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='penalties', to='moderation.case', verbose_name='審査案件')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='処分した人')),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='解除した人')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderation_penalties', to=settings.AUTH_USER_MODEL, verbose_name='会員')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("silence", "投稿停止"), ("suspension", "利用停止")],
+                        max_length=12,
+                        verbose_name="処分",
+                    ),
+                ),
+                ("reason", models.TextField(max_length=1000, verbose_name="理由")),
+                (
+                    "starts_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="開始"),
+                ),
+                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="終了予定")),
+                ("lifted_at", models.DateTimeField(blank=True, null=True, verbose_name="解除日時")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="penalties",
+                        to="moderation.case",
+                        verbose_name="審査案件",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="処分した人",
+                    ),
+                ),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="解除した人",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moderation_penalties",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="会員",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '処分',
-                'verbose_name_plural': '処分',
-                'ordering': ['-starts_at', '-id'],
+                "verbose_name": "処分",
+                "verbose_name_plural": "処分",
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('report', '報告'), ('auto_hide', '自動で非表示'), ('decide', '判断'), ('penalty', '処分'), ('lift', '処分の解除'), ('notify', '連絡'), ('accept', '行動規範に同意')], max_length=12, verbose_name='操作')),
-                ('detail', models.TextField(blank=True, verbose_name='内容')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='日時')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作した人')),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='対象の会員')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit', to='moderation.case', verbose_name='審査案件')),
-                ('penalty', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit', to='moderation.penalty', verbose_name='処分')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("report", "報告"),
+                            ("auto_hide", "自動で非表示"),
+                            ("decide", "判断"),
+                            ("penalty", "処分"),
+                            ("lift", "処分の解除"),
+                            ("notify", "連絡"),
+                            ("accept", "行動規範に同意"),
+                        ],
+                        max_length=12,
+                        verbose_name="操作",
+                    ),
+                ),
+                ("detail", models.TextField(blank=True, verbose_name="内容")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="日時"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作した人",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="対象の会員",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit",
+                        to="moderation.case",
+                        verbose_name="審査案件",
+                    ),
+                ),
+                (
+                    "penalty",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit",
+                        to="moderation.penalty",
+                        verbose_name="処分",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '審査の記録',
-                'verbose_name_plural': '審査の記録',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "審査の記録",
+                "verbose_name_plural": "審査の記録",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('spam', 'スパム・宣伝'), ('inappropriate', '不適切・ハラスメント'), ('personal', '個人情報・非公開情報'), ('other', 'その他')], max_length=20, verbose_name='理由')),
-                ('text', models.TextField(blank=True, max_length=1000, verbose_name='詳細')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='報告日時')),
-                ('outcome_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='結果の連絡')),
-                ('pending_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='審査中の連絡')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='moderation.case', verbose_name='審査案件')),
-                ('post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='discussions.post', verbose_name='投稿')),
-                ('profile', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='プロフィール')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderation_reports', to=settings.AUTH_USER_MODEL, verbose_name='報告者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("spam", "スパム・宣伝"),
+                            ("inappropriate", "不適切・ハラスメント"),
+                            ("personal", "個人情報・非公開情報"),
+                            ("other", "その他"),
+                        ],
+                        max_length=20,
+                        verbose_name="理由",
+                    ),
+                ),
+                ("text", models.TextField(blank=True, max_length=1000, verbose_name="詳細")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="報告日時"
+                    ),
+                ),
+                (
+                    "outcome_sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="結果の連絡"),
+                ),
+                (
+                    "pending_sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="審査中の連絡"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="moderation.case",
+                        verbose_name="審査案件",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="discussions.post",
+                        verbose_name="投稿",
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="プロフィール",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moderation_reports",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="報告者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '報告',
-                'verbose_name_plural': '報告',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "報告",
+                "verbose_name_plural": "報告",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'opened_at'], name='moderation_case_queue'),
+            model_name="case",
+            index=models.Index(fields=["state", "opened_at"], name="moderation_case_queue"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('decided_at__isnull', True), ('post__isnull', False)), fields=('post',), name='moderation_one_open_case_per_post'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("decided_at__isnull", True), ("post__isnull", False)),
+                fields=("post",),
+                name="moderation_one_open_case_per_post",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('decided_at__isnull', True), ('profile__isnull', False)), fields=('profile',), name='moderation_one_open_case_per_profile'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("decided_at__isnull", True), ("profile__isnull", False)),
+                fields=("profile",),
+                name="moderation_one_open_case_per_profile",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('post__isnull', False), ('profile__isnull', True)), models.Q(('post__isnull', True), ('profile__isnull', False)), _connector='OR'), name='moderation_case_one_target'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("post__isnull", False), ("profile__isnull", True)),
+                    models.Q(("post__isnull", True), ("profile__isnull", False)),
+                    _connector="OR",
+                ),
+                name="moderation_case_one_target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conductacceptance',
-            constraint=models.UniqueConstraint(fields=('user', 'version'), name='moderation_accept_once'),
+            model_name="conductacceptance",
+            constraint=models.UniqueConstraint(
+                fields=("user", "version"), name="moderation_accept_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='penalty',
-            index=models.Index(condition=models.Q(('lifted_at__isnull', True)), fields=['ends_at'], name='moderation_penalty_due'),
+            model_name="penalty",
+            index=models.Index(
+                condition=models.Q(("lifted_at__isnull", True)),
+                fields=["ends_at"],
+                name="moderation_penalty_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='penalty',
-            index=models.Index(fields=['user', 'starts_at'], name='moderation_penalty_user'),
+            model_name="penalty",
+            index=models.Index(fields=["user", "starts_at"], name="moderation_penalty_user"),
         ),
         migrations.AddConstraint(
-            model_name='penalty',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'silence'), _negated=True), ('ends_at__isnull', False), _connector='OR'), name='moderation_silence_has_end'),
+            model_name="penalty",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "silence"), _negated=True),
+                    ("ends_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="moderation_silence_has_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='penalty',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='moderation_penalty_ends_after_start'),
+            model_name="penalty",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_at__isnull", True),
+                    ("ends_at__gt", models.F("starts_at")),
+                    _connector="OR",
+                ),
+                name="moderation_penalty_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['reporter', 'created_at'], name='moderation_report_rate'),
+            model_name="report",
+            index=models.Index(fields=["reporter", "created_at"], name="moderation_report_rate"),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('post__isnull', False)), fields=('reporter', 'post'), name='moderation_report_post_once'),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("post__isnull", False)),
+                fields=("reporter", "post"),
+                name="moderation_report_post_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('profile__isnull', False)), fields=('reporter', 'profile'), name='moderation_report_profile_once'),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("profile__isnull", False)),
+                fields=("reporter", "profile"),
+                name="moderation_report_profile_once",
+            ),
         ),
     ]

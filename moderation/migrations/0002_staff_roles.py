@@ -7,7 +7,10 @@ from core.staff_roles import VETTING, grant
 
 
 class Migration(migrations.Migration):
-    dependencies = [("moderation", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [
+        ("moderation", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
 
     operations = [
         grant(

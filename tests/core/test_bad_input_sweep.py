@@ -675,9 +675,17 @@ def build_world(tmp_path) -> World:
         ("POST", f"/moderation/cases/{case_b.pk}/decide/", {"decision": "dismiss", "note": "x"}),
         ("GET", f"/moderation/report/post/{reply_b.pk}/", None),
         ("POST", f"/moderation/report/post/{reply_b.pk}/", {"reason": "spam"}),
-        ("POST", f"/moderation/report/post/{topic_a.posts.get(number=1).pk + 10**6}/", {"reason": "spam"}),
+        (
+            "POST",
+            f"/moderation/report/post/{topic_a.posts.get(number=1).pk + 10**6}/",
+            {"reason": "spam"},
+        ),
         ("GET", f"/moderation/members/{other.pk}/penalty/", None),
-        ("POST", f"/moderation/members/{other.pk}/penalty/", {"kind": "silence", "days": "7", "reason": "x"}),
+        (
+            "POST",
+            f"/moderation/members/{other.pk}/penalty/",
+            {"kind": "silence", "days": "7", "reason": "x"},
+        ),
         ("POST", f"/moderation/penalties/{penalty.pk}/lift/", {}),
     ]
     for model_admin in admin.site._registry.values():

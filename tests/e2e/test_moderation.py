@@ -36,7 +36,8 @@ def test_reports_hide_head_decides_staff_silence_author_refused(page):
     for user in (author, asker, *reporters):
         SectionMembership.objects.create(section=section, user=user, role="member")
     topic = discussion_services.topic_create(
-        section_id=section.pk, author=asker, kind="question", title="窓口の順番待ち", body="工夫はありますか"
+        section_id=section.pk, author=asker, kind="question", title="窓口の順番待ち",
+        body="工夫はありますか",
     ).topic  # fmt: skip
     reply = discussion_services.reply_create(
         topic_id=topic.pk, author=author, body="今日来た〇〇町の佐藤さんが大声で……"

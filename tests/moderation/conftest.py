@@ -47,7 +47,11 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     section = SectionFactory(name="審査テスト課")
-    head, deputy, author = MemberFactory(full_name="課長 一郎"), MemberFactory(), MemberFactory(full_name="投稿 花子")
+    head, deputy, author = (
+        MemberFactory(full_name="課長 一郎"),
+        MemberFactory(),
+        MemberFactory(full_name="投稿 花子"),
+    )
     members = [MemberFactory() for _ in range(5)]
     SectionMembership.objects.create(section=section, user=head, role="head")
     SectionMembership.objects.create(section=section, user=deputy, role="deputy")
@@ -57,7 +61,11 @@ def world(db) -> World:
     other_head = MemberFactory()
     SectionMembership.objects.create(section=other, user=other_head, role="head")
     topic = discussion_services.topic_create(
-        section_id=section.pk, author=members[0], kind="question", title="窓口の混雑", body="どうしていますか"
+        section_id=section.pk,
+        author=members[0],
+        kind="question",
+        title="窓口の混雑",
+        body="どうしていますか",
     ).topic
     reply = discussion_services.reply_create(
         topic_id=topic.pk, author=author, body="〇〇町の山田さん（84歳）の件では……"

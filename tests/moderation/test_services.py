@@ -43,7 +43,9 @@ def test_a_report_opens_a_case_with_reason_and_audit(world):
     case = result.case
     assert case.kind == Case.Kind.REPLY and case.section_id == world.section.pk
     assert case.author_id == world.author.pk and case.report_count == 1
-    assert AuditEntry.objects.filter(case=case, action="report", actor=world.members[1]).count() == 1
+    assert (
+        AuditEntry.objects.filter(case=case, action="report", actor=world.members[1]).count() == 1
+    )
     assert not _hidden(world.reply)
 
 
@@ -188,7 +190,9 @@ def _hidden_case(world):
 
 def test_dismiss_restores_and_tells_author_and_every_reporter(world):
     case = _hidden_case(world)
-    services.case_decide(case_id=case.pk, actor=world.head, decision="dismiss", note="問題ありません")
+    services.case_decide(
+        case_id=case.pk, actor=world.head, decision="dismiss", note="問題ありません"
+    )
     case.refresh_from_db()
     assert case.decision == "dismiss" and case.decided_by == world.head and case.decided_at
     assert case.decision_note == "問題ありません"
@@ -210,11 +214,17 @@ def test_dismissing_a_never_hidden_post_does_not_tell_the_author(world):
 
 def test_hide_keeps_it_hidden_with_the_category(world):
     case = _report(world.members[1], world.reply, "personal").case
-    services.case_decide(case_id=case.pk, actor=world.deputy, decision="hide", note="住所があります")
+    services.case_decide(
+        case_id=case.pk, actor=world.deputy, decision="hide", note="住所があります"
+    )
     post = Post.objects.get(pk=world.reply.pk)
     assert post.hidden_at and post.hidden_reason == "personal"
     mail = _mails("moderation_decision")[0]
-    assert "非表示" in mail.body and "個人情報・非公開情報" in mail.body and "住所があります" in mail.body
+    assert (
+        "非表示" in mail.body
+        and "個人情報・非公開情報" in mail.body
+        and "住所があります" in mail.body
+    )
 
 
 def test_delete_deletes_a_reply_and_a_topic(world):
@@ -237,7 +247,11 @@ def test_redact_is_for_staff_and_keeps_the_original_for_staff_only(world):
     case = _hidden_case(world)
     with pytest.raises(ModerationError) as raised:
         services.case_decide(
-            case_id=case.pk, actor=world.head, decision="redact", note="伏せます", redacted_body="【伏せ字】"
+            case_id=case.pk,
+            actor=world.head,
+            decision="redact",
+            note="伏せます",
+            redacted_body="【伏せ字】",
         )
     assert raised.value.code == "forbidden"
     assert Case.objects.get().decided_at is None
@@ -270,7 +284,9 @@ def test_a_head_never_judges_their_own_post_nor_profiles(world):
         reporter=world.members[1], profile_id=world.author.pk, reason="spam"
     ).case
     with pytest.raises(ModerationError):
-        services.case_decide(case_id=profile_case.pk, actor=world.head, decision="dismiss", note="x")
+        services.case_decide(
+            case_id=profile_case.pk, actor=world.head, decision="dismiss", note="x"
+        )
 
 
 def test_staff_without_the_role_cannot_decide(world):
@@ -432,7 +448,9 @@ def test_penalties_are_for_staff_with_the_role_and_need_reason_and_end(world):
         )  # fmt: skip
     assert raised.value.code == "forbidden"
     with pytest.raises(ModerationError):
-        services.penalty_create(actor=world.staff, user_id=world.author.pk, kind="silence", reason="r")
+        services.penalty_create(
+            actor=world.staff, user_id=world.author.pk, kind="silence", reason="r"
+        )
     with pytest.raises(ModerationError):
         services.penalty_create(
             actor=world.staff, user_id=world.author.pk, kind="silence", reason=" ",

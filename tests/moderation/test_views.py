@@ -53,7 +53,9 @@ def filed(world, tmp_path, settings):
 def test_a_hidden_post_is_gone_from_every_list_and_file_url_per_role(client, world, filed):
     post, topic = filed
     attachment = post.attachments.get()
-    file_url = reverse("discussions:attachment", args=[world.section.slug, world.topic.pk, attachment.pk])
+    file_url = reverse(
+        "discussions:attachment", args=[world.section.slug, world.topic.pk, attachment.pk]
+    )
     thread_url = reverse("discussions:topic", args=[world.section.slug, world.topic.pk])
     list_url = reverse("discussions:topics", args=[world.section.slug])
     hidden_topic_url = reverse("discussions:topic", args=[world.section.slug, topic.pk])
@@ -64,7 +66,14 @@ def test_a_hidden_post_is_gone_from_every_list_and_file_url_per_role(client, wor
     _hide(world, post)
     _hide(world, topic.posts.get(number=1))
     outsider = MemberFactory()
-    for user in (world.members[4], world.head, world.deputy, world.staff, outsider, world.members[1]):
+    for user in (
+        world.members[4],
+        world.head,
+        world.deputy,
+        world.staff,
+        outsider,
+        world.members[1],
+    ):
         c = _as(client, user)
         assert c.get(file_url).status_code == 404, user
         page = c.get(thread_url).content.decode()
@@ -78,7 +87,10 @@ def test_a_hidden_post_is_gone_from_every_list_and_file_url_per_role(client, wor
     # The author still sees both, marked hidden with the reason category.
     c = _as(client, world.author)
     page = c.get(thread_url).content.decode()
-    assert "添付つきの秘密の返信" in page and "非表示になっています（理由: 個人情報・非公開情報）" in page
+    assert (
+        "添付つきの秘密の返信" in page
+        and "非表示になっています（理由: 個人情報・非公開情報）" in page
+    )
     assert c.get(hidden_topic_url).status_code == 200
     assert c.get(file_url).status_code == 404  # files of hidden posts stop being served
 
@@ -104,7 +116,9 @@ def test_report_page_and_its_refusals(client, world):
 
 def test_the_report_link_is_on_others_posts_and_profiles(client, world):
     c = _as(client, world.members[1])
-    page = c.get(reverse("discussions:topic", args=[world.section.slug, world.topic.pk])).content.decode()
+    page = c.get(
+        reverse("discussions:topic", args=[world.section.slug, world.topic.pk])
+    ).content.decode()
     assert reverse("moderation:report", args=["post", world.reply.pk]) in page
     profile = c.get(reverse("profile", args=[world.author.pk])).content.decode()
     assert reverse("moderation:report", args=["profile", world.author.pk]) in profile
@@ -115,23 +129,37 @@ def test_the_report_link_is_on_others_posts_and_profiles(client, world):
 def test_the_queue_for_heads_shows_their_sections_only(client, world):
     services.report_create(reporter=world.members[1], post_id=world.reply.pk, reason="spam")
     other_topic = discussion_services.topic_create(
-        section_id=world.other_section.pk, author=world.other_head, kind="share", title="別の課の話題", body="本文"
+        section_id=world.other_section.pk, author=world.other_head, kind="share",
+        title="別の課の話題", body="本文",
     ).topic  # fmt: skip
-    services.report_create(reporter=world.members[1], post_id=other_topic.posts.get().pk, reason="spam")
+    services.report_create(
+        reporter=world.members[1], post_id=other_topic.posts.get().pk, reason="spam"
+    )
     services.report_create(reporter=world.members[1], profile_id=world.author.pk, reason="spam")
     head_page = _as(client, world.head).get(reverse("moderation:queue")).content.decode()
     assert "窓口の混雑" in head_page and "別の課の話題" not in head_page
     assert "プロフィール：" not in head_page
     staff_page = _as(client, world.staff).get(reverse("moderation:queue")).content.decode()
-    assert "窓口の混雑" in staff_page and "別の課の話題" in staff_page and "プロフィール：" in staff_page
+    assert (
+        "窓口の混雑" in staff_page
+        and "別の課の話題" in staff_page
+        and "プロフィール：" in staff_page
+    )
     assert 'data-figure="open">3<' in staff_page
     assert _as(client, world.members[2]).get(reverse("moderation:queue")).status_code == 404
     # Filters: reason, section, state.
     c = _as(client, world.staff)
-    assert "窓口の混雑" not in c.get(reverse("moderation:queue") + "?reason=personal").content.decode()
-    by_section = c.get(reverse("moderation:queue") + f"?section={world.other_section.pk}").content.decode()
+    assert (
+        "窓口の混雑" not in c.get(reverse("moderation:queue") + "?reason=personal").content.decode()
+    )
+    by_section = c.get(
+        reverse("moderation:queue") + f"?section={world.other_section.pk}"
+    ).content.decode()
     assert "別の課の話題" in by_section and "窓口の混雑" not in by_section
-    assert "条件に合う報告はありません" in c.get(reverse("moderation:queue") + "?state=decided").content.decode()
+    assert (
+        "条件に合う報告はありません"
+        in c.get(reverse("moderation:queue") + "?state=decided").content.decode()
+    )
 
 
 def test_case_page_shows_context_reasons_and_history_and_a_head_decides(client, world):
@@ -140,7 +168,9 @@ def test_case_page_shows_context_reasons_and_history_and_a_head_decides(client, 
         user=world.author, kind="silence", reason="以前の違反", starts_at=now - timedelta(days=40),
         ends_at=now - timedelta(days=33), lifted_at=now - timedelta(days=33),
     )  # fmt: skip
-    services.report_create(reporter=world.members[1], post_id=world.reply.pk, reason="personal", text="住所")
+    services.report_create(
+        reporter=world.members[1], post_id=world.reply.pk, reason="personal", text="住所"
+    )
     case = Case.objects.get()
     url = reverse("moderation:case", args=[case.pk])
     page = _as(client, world.head).get(url).content.decode()
@@ -149,16 +179,27 @@ def test_case_page_shows_context_reasons_and_history_and_a_head_decides(client, 
     assert "編集して一部を伏せる" not in page  # staff only
     assert world.members[1].full_name not in page  # heads do not see who reported
     assert _as(client, world.other_head).get(url).status_code == 404
-    assert _as(client, world.other_head).post(
-        reverse("moderation:decide", args=[case.pk]), {"decision": "hide", "note": "x"}
-    ).status_code == 404
+    assert (
+        _as(client, world.other_head)
+        .post(reverse("moderation:decide", args=[case.pk]), {"decision": "hide", "note": "x"})
+        .status_code
+        == 404
+    )
     c = _as(client, world.head)
-    assert c.post(reverse("moderation:decide", args=[case.pk]), {"decision": "hide"}).status_code == 422
-    response = c.post(reverse("moderation:decide", args=[case.pk]), {"decision": "hide", "note": "住所が書かれています"})
+    assert (
+        c.post(reverse("moderation:decide", args=[case.pk]), {"decision": "hide"}).status_code
+        == 422
+    )
+    response = c.post(
+        reverse("moderation:decide", args=[case.pk]),
+        {"decision": "hide", "note": "住所が書かれています"},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.decision == "hide" and case.decided_by == world.head
-    assert OutgoingMail.objects.filter(template="moderation_decision", to_email=world.author.email).exists()
+    assert OutgoingMail.objects.filter(
+        template="moderation_decision", to_email=world.author.email
+    ).exists()
 
 
 def test_staff_silence_a_member_from_the_penalty_page(client, world):
