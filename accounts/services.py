@@ -422,6 +422,25 @@ def profile_update(*, user: User, data: dict[str, Any], effective_on: date | Non
     return locked
 
 
+@transaction.atomic
+def profile_introduction_clear(*, user_id: int, actor: User) -> User:
+    """A moderator's 削除 of a reported profile: the 自己紹介 is emptied (the member may
+    write a new one). The caller (moderation) has checked the authority."""
+    locked = _lock(user_id)
+    if locked.introduction:
+        locked.introduction = ""
+        locked.save(update_fields=["introduction"])
+        StatusChange.objects.create(
+            user=locked,
+            actor=actor,
+            from_status=locked.status,
+            to_status=locked.status,
+            reason="introduction_removed",
+            message="自己紹介を事務局が削除しました",
+        )
+    return locked
+
+
 def _describe(values: dict[str, Any]) -> str:
     if values["affiliation_type"] == AffiliationType.LOCAL_GOVERNMENT and values.get(
         "local_government"

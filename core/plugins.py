@@ -223,11 +223,14 @@ class WriteGuard:
 
     The write paths ask `write_refusal(user)`: `discussions.selectors.posting_refusal`,
     `events.services.registration_rsvp` (meetings, trainings, orientation) and
-    `sections.services.section_join` / `join_request_create`."""
+    `sections.services.section_join` / `join_request_create`. A guard with
+    `posting_only` (the 行動規範 not yet accepted) stops posting only: it is asked by
+    `posting_refusal`, which calls `write_refusal(user, posting=True)`."""
 
     app: str
     refusal: Callable[[Any], str | None]
     order: int = 100
+    posting_only: bool = False
 
 
 _write_guards: dict[str, WriteGuard] = {}
@@ -242,16 +245,36 @@ def write_guards() -> list[WriteGuard]:
     return sorted(_write_guards.values(), key=lambda guard: (guard.order, guard.app))
 
 
-def write_refusal(user: Any) -> str | None:
+def write_refusal(user: Any, *, posting: bool = False) -> str | None:
     """The first guard's refusal for `user`, or None when they may write. Staff are
-    never refused here (their own rules live with each feature)."""
+    never refused here (their own rules live with each feature). `posting` asks the
+    posting-only guards too (starting or replying to a topic)."""
     if getattr(user, "is_staff", False):
         return None
     for guard in write_guards():
+        if guard.posting_only and not posting:
+            continue
         reason = guard.refusal(user)
         if reason:
             return reason
     return None
+
+
+# --- Reporting a thing to the moderators ----------------------------------------------
+
+ReportUrl = Callable[[str, int], str]  # (kind: "post" | "profile", pk) -> path
+_report_urls: list[ReportUrl] = []
+
+
+def register_report_url(url: ReportUrl) -> ReportUrl:
+    """Moderation registers how a post or a profile is reported; lower apps' templates
+    ask `report_url` (the `{% report_url %}` tag of `core_tags`) for the 報告 link."""
+    _report_urls[:] = [url]
+    return url
+
+
+def report_url(kind: str, pk: int) -> str:
+    return _report_urls[0](kind, pk) if _report_urls else ""
 
 
 # --- What staff owe ----------------------------------------------------------------------

@@ -193,7 +193,7 @@ def posting_refusal(*, user, section: Section, membership=_UNSET) -> str | None:
         return "投稿できるのは会員だけです。"
     if section.status == Section.Status.CLOSED:
         return "この課は廃止されているため、投稿できません。"
-    refusal = plugins.write_refusal(user)  # 投稿停止, 年度更新の要確認, ...
+    refusal = plugins.write_refusal(user, posting=True)  # 投稿停止, 行動規範, 要確認, ...
     if refusal:
         return refusal
     if user.is_staff or is_open_posting(section):
@@ -528,6 +528,10 @@ def attachment_get(*, topic: Topic, attachment_id: int, user) -> Attachment:
         raise Http404("ファイルが見つかりません。")
     attachment.post.topic = topic
     if not may_read_post(user=user, post=attachment.post):
+        raise Http404("ファイルが見つかりません。")
+    if attachment.post.hidden_at is not None or topic.hidden_at is not None:
+        # Hidden by moderation: the files stop being served, to the author too (the
+        # author still sees the post, marked hidden, in the thread).
         raise Http404("ファイルが見つかりません。")
     return attachment
 

@@ -561,6 +561,53 @@ def post_set_visible(*, post_id: int, actor=None) -> Post:
     return post
 
 
+@transaction.atomic
+def post_remove(*, post_id: int, actor, now: datetime | None = None) -> Post:
+    """Moderation's 削除: a reply is deleted as by `post_delete` (it stays as
+    「この投稿は削除されました」); an opening post takes its topic with it. Hidden posts
+    too (moderators decide about what nobody else reads); the caller (moderation) has
+    checked the authority. Idempotent."""
+    now = now or timezone.now()
+    topic, post = _topic_then_post(post_id)
+    if post.deleted_at is None:
+        if _counted(post):
+            Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") - 1)
+            topic.refresh_from_db(fields=["reply_count"])
+        if topic.answer_id == post.pk:
+            _unmark_answer(topic, actor, now)
+        post.deleted_at, post.deleted_by = now, actor
+        post.save(update_fields=["deleted_at", "deleted_by"])
+    if post.is_opening and topic.deleted_at is None:
+        topic.deleted_at, topic.deleted_by = now, actor
+        topic.save(update_fields=["deleted_at", "deleted_by"])
+    return post
+
+
+@transaction.atomic
+def post_redact(*, post_id: int, actor, body: str, now: datetime | None = None) -> Post:
+    """Moderation's 編集して一部を伏せる (staff): the post's body is replaced by `body`
+    (the original is kept as a PostRevision, which only staff read, in the admin), the
+    post shows 編集済み, and a hidden post becomes visible again."""
+    now = now or timezone.now()
+    body = _check_body(body)
+    topic, post = _topic_then_post(post_id)
+    if post.deleted_at is not None:
+        raise DiscussionError("削除された投稿は編集できません。", "not_found")
+    if body != post.body:
+        PostRevision.objects.create(
+            post=post,
+            title=topic.title if post.is_opening else "",
+            body=post.body,
+            edited_by=actor,
+            created_at=now,
+        )
+        post.edited_at = now
+        post.body = body
+        post.body_html = text.render_body(body)
+        post.save(update_fields=["body", "body_html", "edited_at"])
+    return post
+
+
 # --- Answers ------------------------------------------------------------------------------
 
 

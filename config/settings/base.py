@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "broadcasts",
     "trainings",
     "discussions",
+    "moderation",
     "portal",
 ]
 
@@ -265,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-digests": {"task": "broadcasts.tasks.broadcast_digests_send", "schedule": 60.0},
     # events (section meetings, trainings): due reminders, exactly once via the outbox key.
     "events-reminders": {"task": "events.tasks.reminders_send", "schedule": 60.0},
+    # moderation: lift penalties whose end has come; day-7 "still under review" notices.
+    "moderation-sweep": {"task": "moderation.tasks.moderation_sweep", "schedule": 300.0},
     # sections: keep meeting series topped up (concrete meetings for the next weeks).
     "sections-series-top-up": {
         "task": "sections.tasks.series_top_up",

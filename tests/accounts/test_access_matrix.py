@@ -72,6 +72,7 @@ EXPECTED_404 = {
         "materials are for confirmed registrants; the member is not one"
     ),
     ("member", "qa/<int:entry_id>/publish/"): "publishing a 参考Q&A entry is for staff only",
+    ("member", "moderation/members/<int:user_id>/penalty/"): "penalties are for staff only",
 }
 # The world's topic and reply were written by another member of section A: only their
 # author edits them (tests/discussions/test_views.py covers the author's own pages).

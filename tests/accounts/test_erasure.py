@@ -144,6 +144,18 @@ NOT_PERSONAL: dict[str, str] = {
     "discussions.Attachment.kind": "a code",
     "discussions.Attachment.content_type": "a MIME type",
     "discussions.AnswerMark.action": "a code",
+    # moderation: codes, staff-written rules, generated audit lines (the texts are
+    # declared by moderation's PersonalData)
+    "moderation.Case.kind": "a code",
+    "moderation.Case.state": "a code",
+    "moderation.Case.hidden_reason": "a code",
+    "moderation.Case.decision": "a code",
+    "moderation.Report.reason": "a code",
+    "moderation.Penalty.kind": "a code",
+    "moderation.CodeOfConduct.title": "staff-written rules",
+    "moderation.CodeOfConduct.body": "staff-written rules",
+    "moderation.AuditEntry.action": "a code",
+    "moderation.AuditEntry.detail": "generated from codes, counts and dates only (no free text)",
 }
 TEXT_LIKE = (models.CharField, models.TextField, models.JSONField, models.FileField)
 
@@ -191,6 +203,8 @@ SECRETS = {
     "introduction": "自己紹介ひみつの文章",
     "join_message": "参加理由ひみつの一言",
     "answer": "事前質問ひみつの回答",
+    "report_text": "報告ひみつの詳細",
+    "penalty_reason": "処分ひみつの理由",
 }
 
 
@@ -307,6 +321,28 @@ def busy_member():
         body="ありがとうございます。",
     )
     events_services.calendar_feed_get_or_create(user=member)
+    # Moderation: the member reports a colleague's reply (その他, with text); their own
+    # question is reported, redacted by staff (the original kept for staff) and they are
+    # silenced with a reason.
+    from moderation import services as moderation_services
+
+    colleague_reply = discussion_services.reply_create(
+        topic_id=question.topic_id, author=colleague, body="宣伝です"
+    ).post
+    moderation_services.report_create(
+        reporter=member, post_id=colleague_reply.pk, reason="other", text=SECRETS["report_text"]
+    )
+    case = moderation_services.report_create(
+        reporter=colleague, post_id=question.pk, reason="personal"
+    ).case
+    moderation_services.case_decide(
+        case_id=case.pk, actor=staff, decision="redact", note="連絡先を伏せました",
+        redacted_body="【事務局が一部を伏せました】",
+    )  # fmt: skip
+    moderation_services.penalty_create(
+        actor=staff, user_id=member.pk, kind="silence", reason=SECRETS["penalty_reason"],
+        ends_at=timezone.now() + timezone.timedelta(days=3),
+    )  # fmt: skip
     member.refresh_from_db()
     return member, approval
 

@@ -158,6 +158,20 @@ def admin_world() -> AdminWorld:
     )
     o["feed"] = event_services.calendar_feed_get_or_create(user=head)
 
+    # Moderation: the answer reported (a case, its report, audit rows), a 投稿停止, the
+    # 行動規範 accepted.
+    from moderation import services as moderation_services
+
+    o["case"] = moderation_services.report_create(
+        reporter=o["member"], post_id=answer.pk, reason="other", text="確認してください"
+    ).case
+    o["penalty"] = moderation_services.penalty_create(
+        actor=superuser, user_id=o["moved"].pk, kind="silence", reason="テスト",
+        ends_at=now + dt.timedelta(days=3),
+    )  # fmt: skip
+    moderation_services.conduct_publish(title="横糸 行動規範", body="守ってください")
+    moderation_services.conduct_accept(user=o["member"], version=1)
+
     # A training with a registrant, its material and lecturer, and an orientation.
     t_starts = now + dt.timedelta(days=10)
     training = training_services.training_create(

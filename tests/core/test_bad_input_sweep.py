@@ -80,6 +80,8 @@ READS = {
     "sections/<slug:slug>/topics/<int:topic_id>/": ("page", "quote"),
     "sections/<slug:slug>/qa/": ("tag", "page"),
     "qa/": ("section", "tag", "page"),
+    "moderation/": ("reason", "section", "state", "page"),
+    "conduct/": ("next",),
     "accounts/login/": ("next",),
     "accounts/signup/": ("next",),
     "admin/autocomplete/": ("app_label", "model_name", "field_name", "term", "page"),
@@ -517,6 +519,21 @@ def build_world(tmp_path) -> World:
     )
     discussion_services.entry_publish(entry_id=public_entry.pk, actor=staff)
 
+    # Moderation: A's reply reported by B's head (a case the member, A's head, decides);
+    # B's reply reported by staff (not the member's business); member_b silenced.
+    from moderation import services as moderation_services
+
+    case_a = moderation_services.report_create(
+        reporter=other, post_id=reply_a.pk, reason="spam"
+    ).case
+    case_b = moderation_services.report_create(
+        reporter=staff, post_id=reply_b.pk, reason="spam"
+    ).case
+    penalty = moderation_services.penalty_create(
+        actor=staff, user_id=member_b.pk, kind="silence", reason="テスト",
+        ends_at=now + dt.timedelta(days=7),
+    )  # fmt: skip
+
     feed_own = event_services.calendar_feed_get_or_create(user=head)
     feed_other = event_services.calendar_feed_get_or_create(user=other)
     assert CalendarFeed.objects.count() == 2
@@ -582,6 +599,12 @@ def build_world(tmp_path) -> World:
             r[route, "entry_id"] = [entry_a.pk, public_entry.pk, entry_b.pk]
     for route in ("sections/<slug:slug>/reading/", "sections/<slug:slug>/qa/"):
         r[route, "slug"] = [sa, sb]
+    r["moderation/report/<str:kind>/<int:pk>/", "kind"] = ["post", "profile"]
+    r["moderation/report/<str:kind>/<int:pk>/", "pk"] = [reply_a.pk, other.pk]
+    for suffix in ("", "decide/"):
+        r[f"moderation/cases/<int:case_id>/{suffix}", "case_id"] = [case_a.pk, case_b.pk]
+    r["moderation/members/<int:user_id>/penalty/", "user_id"] = [member_b.pk, other.pk]
+    r["moderation/penalties/<int:penalty_id>/lift/", "penalty_id"] = [penalty.pk]
     r["admin/broadcasts/programme/<int:pk>/generate/", "pk"] = [programme.pk]
     r["admin/trainings/training/<int:pk>/registrants/", "pk"] = [training.pk]
     r["admin/trainings/training/<int:pk>/registrants.csv", "pk"] = [training.pk]
@@ -647,6 +670,23 @@ def build_world(tmp_path) -> World:
         ("GET", f"/qa/{entry_a.pk}/publish/", None),
         ("POST", f"/qa/{entry_a.pk}/publish/", {"confirm": "1"}),
         ("POST", f"/qa/{public_entry.pk}/unpublish/", {}),
+        # Moderation: B's case, B's 課員のみ reply, staff-only penalties.
+        ("GET", f"/moderation/cases/{case_b.pk}/", None),
+        ("POST", f"/moderation/cases/{case_b.pk}/decide/", {"decision": "dismiss", "note": "x"}),
+        ("GET", f"/moderation/report/post/{reply_b.pk}/", None),
+        ("POST", f"/moderation/report/post/{reply_b.pk}/", {"reason": "spam"}),
+        (
+            "POST",
+            f"/moderation/report/post/{topic_a.posts.get(number=1).pk + 10**6}/",
+            {"reason": "spam"},
+        ),
+        ("GET", f"/moderation/members/{other.pk}/penalty/", None),
+        (
+            "POST",
+            f"/moderation/members/{other.pk}/penalty/",
+            {"kind": "silence", "days": "7", "reason": "x"},
+        ),
+        ("POST", f"/moderation/penalties/{penalty.pk}/lift/", {}),
     ]
     for model_admin in admin.site._registry.values():
         opts = model_admin.model._meta

@@ -46,5 +46,12 @@ def test_the_public_set_is_exactly_what_the_policy_lists():
     # qa/: published 参考Q&A entries are public (docs/discussions.md); only the list and
     # an entry's page, never its edit or publish pages.
     qa_public = ("qa/", "qa/<int:entry_id>/")
+    # conduct/: the 行動規範 is public (docs/moderation.md); accepting it is for members.
+    conduct_public = ("conduct/",)
     for route in public:
-        assert route == "" or route.startswith(allowed_public[1:]) or route in qa_public, route
+        assert (
+            route == ""
+            or route.startswith(allowed_public[1:])
+            or route in qa_public
+            or route in conduct_public
+        ), route
