@@ -234,4 +234,4 @@ def similar(*, user, title: str) -> list[Result]:
     terms = [text.Term(t, (t,), False) for t in tokens]
     rows = backend.by_relevance(backend.match(visible(user, kinds), terms, any_of=True))
     found = list(rows.only(*LIST_FIELDS)[:SIMILAR_MAX])
-    return _results(found, text.parse(title))
+    return _results(found, terms)
