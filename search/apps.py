@@ -19,3 +19,6 @@ class SearchConfig(AppConfig):
                 order=900,
             )
         )
+        # Demo content: after every other seeder, index what they made (some write their
+        # rows directly, as the admin would).
+        plugins.register_demo(plugins.DemoSeeder("search", index.demo_seed, order=900))

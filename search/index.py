@@ -213,3 +213,13 @@ def personal_data_erase(*, user, emails: list[str]) -> None:
             put(kind, ids)
         else:
             Document.objects.filter(kind=kind, object_id__in=ids).delete()
+
+
+def demo_seed(stdout) -> None:
+    """`seed_demo`: bring the whole index up to date (idempotent)."""
+    total = Counts()
+    for spec in registry.kinds():
+        total.add(rebuild(spec.name))
+    stdout.write(
+        f"search: 索引 追加 {total.created} 更新 {total.updated} 変更なし {total.unchanged}"
+    )
