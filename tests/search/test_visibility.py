@@ -19,7 +19,7 @@ def _labels(corpus, user, q, **filters):
     page = selectors.search(user=user, filters=selectors.Filters(q=q, **filters))
     urls = {r.url for r in page.results}
     found = set()
-    for (kind, _pk), label in corpus.labels.items():
+    for label in corpus.labels.values():
         obj = corpus.objects[label]
         url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else None
         if url in urls:
@@ -150,15 +150,15 @@ def test_similar_questions_are_readable_topics_and_entries_only(corpus):
 def test_filters_kind_section_state_period_and_sort(corpus):
     member = corpus.roles["insider"]
     open_sec = corpus.objects["sec:防災対策課"]
-    page, found = _labels(corpus, member, "予約", state="solved")
+    _page, found = _labels(corpus, member, "予約", state="solved")
     assert found == {"t:接種予約"}
-    page, found = _labels(corpus, member, "予約", state="unsolved")
+    _page, found = _labels(corpus, member, "予約", state="unsolved")
     assert "t:接種予約" not in found and "t:マイナンバー" in found
-    page, found = _labels(corpus, member, "避難所", kind="entry")
+    _page, found = _labels(corpus, member, "避難所", kind="entry")
     assert found == {"e:避難所"}
-    page, found = _labels(corpus, member, "税", section=corpus.objects["sec:税務課"].pk)
+    _page, found = _labels(corpus, member, "税", section=corpus.objects["sec:税務課"].pk)
     assert "t:住民票" not in found and "t:税務機密" in found
-    page, found = _labels(corpus, member, "避難", section=open_sec.pk, kind="meeting")
+    _page, found = _labels(corpus, member, "避難", section=open_sec.pk, kind="meeting")
     assert found == {"m:定例会"}
     newest = selectors.search(user=member, filters=selectors.Filters(q="予約", sort="newest"))
     dates = [r.date for r in newest.results]
