@@ -3,8 +3,6 @@ personalities, guests and their affiliations, description), visible to every mem
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from search import index, registry
 from search.registry import Doc
 
@@ -29,10 +27,6 @@ def build(ids: list[int]) -> dict[int, Doc]:
     return docs
 
 
-def visible_q(user) -> Q:
-    return Q()  # every member
-
-
 def index_episodes(ids: list[int]) -> None:
     index.put(EPISODE, ids)
 
@@ -44,7 +38,7 @@ def register() -> None:
             "庁内放送",
             build,
             lambda: Episode.objects.values_list("pk", flat=True),
-            visible_q,
+            registry.every_member,
             order=70,
         )
     )

@@ -57,6 +57,12 @@ class Kind:
     similar: bool = False  # offered as 似た質問 under a new question's title
 
 
+def every_member(user) -> Q:
+    """The rule of kinds every member may read (sections, meetings, episodes). Kinds
+    that share a rule function are filtered together, in one condition."""
+    return Q()
+
+
 _kinds: dict[str, Kind] = {}
 
 

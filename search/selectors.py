@@ -47,11 +47,13 @@ def visible_q(user, kinds: list[str] | None = None) -> Q:
     if not _is_member(user):
         q = Q(public=True, hidden=False)
         return q & Q(kind__in=kinds) if kinds is not None else q
-    combined = Q(pk__in=[])
+    groups: dict[Any, list[str]] = {}  # kinds that share a rule are asked once
     for spec in registry.kinds():
-        if kinds is not None and spec.name not in kinds:
-            continue
-        combined |= Q(kind=spec.name) & spec.visible(user)
+        if kinds is None or spec.name in kinds:
+            groups.setdefault(spec.visible, []).append(spec.name)
+    combined = Q(pk__in=[])
+    for rule, names in groups.items():
+        combined |= Q(kind__in=names) & rule(user)
     return combined
 
 
@@ -193,7 +195,8 @@ def _results(rows: list[Document], terms: list[text.Term]) -> list[Result]:
 
 
 def search(*, user, filters: Filters, page: Any = 1, now: datetime | None = None) -> Results:
-    """One page of results (three queries: count, page, section names)."""
+    """One page of results (four queries: count, the page's ids, its rows, section
+    names)."""
     now = now or timezone.now()
     terms = text.parse(filters.q)
     number = _page_number(page)
@@ -207,7 +210,11 @@ def search(*, user, filters: Filters, page: Any = 1, now: datetime | None = None
     number = min(number, num_pages)
     ordered = backend.by_date(rows) if filters.sort == "newest" else backend.by_relevance(rows)
     offset = (number - 1) * PER_PAGE
-    page_rows = list(ordered.only(*LIST_FIELDS)[offset : offset + PER_PAGE])
+    # Order the matches by their ids only, then read the page's rows (the texts of 20
+    # rows, not of every match, go through the sort).
+    ids = list(ordered.values_list("id", flat=True)[offset : offset + PER_PAGE]) if count else []
+    by_id = {d.pk: d for d in Document.objects.filter(pk__in=ids).only(*LIST_FIELDS)} if ids else {}
+    page_rows = [by_id[i] for i in ids if i in by_id]
     return Results(filters, terms, _results(page_rows, terms), count, capped, number, num_pages)
 
 
@@ -233,5 +240,7 @@ def similar(*, user, title: str) -> list[Result]:
         return []
     terms = [text.Term(t, (t,), False) for t in tokens]
     rows = backend.by_relevance(backend.match(visible(user, kinds), terms, any_of=True))
-    found = list(rows.only(*LIST_FIELDS)[:SIMILAR_MAX])
+    ids = list(rows.values_list("id", flat=True)[:SIMILAR_MAX])
+    by_id = {d.pk: d for d in Document.objects.filter(pk__in=ids).only(*LIST_FIELDS)}
+    found = [by_id[i] for i in ids if i in by_id]
     return _results(found, terms)

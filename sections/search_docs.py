@@ -6,7 +6,6 @@ reading rule."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
 
 from search import index, registry
@@ -47,10 +46,6 @@ def build_meetings(ids: list[int]) -> dict[int, Doc]:
     return docs
 
 
-def visible_q(user) -> Q:
-    return Q()  # every member
-
-
 def index_sections(ids: list[int]) -> None:
     index.put(SECTION, ids)
 
@@ -66,7 +61,7 @@ def register() -> None:
             "課",
             build_sections,
             lambda: Section.objects.values_list("pk", flat=True),
-            visible_q,
+            registry.every_member,
             order=40,
         )
     )
@@ -76,7 +71,7 @@ def register() -> None:
             "情報交換会",
             build_meetings,
             lambda: Meeting.objects.values_list("pk", flat=True),
-            visible_q,
+            registry.every_member,
             order=50,
         )
     )
