@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions bench-mail lock clean
+.PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions bench-mail bench-search lock clean
 
 UV_VERSION := 0.13.9
 
@@ -73,6 +73,9 @@ bench-discussions: install
 ## Reminder scans (nothing due, 10,000 due) and delivery of 10,000 by one worker (PostgreSQL, Redis).
 bench-mail: install
 	$(BIN)/python scripts/bench_mail.py $(BENCH_ARGS)
+## Search over 100,000 posts: index build, size, 50 queries (docs/benchmarks.md).
+bench-search: install
+	$(BIN)/python scripts/bench_search.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/cache var/mail var/staticfiles var/celerybeat-schedule*

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from core.admin_safety import SafeAdminMixin, require
 
-from . import services
+from . import search_docs, services
 from .forms import EpisodeAdminForm, GenerateEpisodesForm, ProgrammeAdminForm
 from .models import Episode, EpisodeStatus, Follow, Guest, Programme
 
@@ -160,6 +160,10 @@ class EpisodeAdmin(SafeAdminMixin, admin.ModelAdmin):
     @admin.display(description="状態")
     def status_display(self, obj):
         return obj.status.label
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        search_docs.index_episodes([form.instance.pk])  # search: theme, personalities, guests
 
 
 @admin.register(Follow)

@@ -9,8 +9,10 @@ class BroadcastsConfig(AppConfig):
         from core import plugins
         from events.registry import register_feed_provider
 
-        from . import demo, services
+        from . import demo, search_docs, services
         from .calendar import episodes_feed_provider, feed_description
+
+        search_docs.register()
 
         # Followed episodes appear in the member's private calendar feed (events app).
         register_feed_provider(

@@ -16,6 +16,7 @@ from accounts.selectors import active_members
 from core.errors import ServiceError
 from outbox.services import mails_enqueue_bulk
 
+from . import search_docs
 from .models import Episode, Follow, Notice, Programme, default_duration
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def episodes_generate(*, programme: Programme, start: dt.date, end: dt.date) -> 
                 )
             )
     Episode.objects.bulk_create(new)
+    search_docs.index_episodes([e.pk for e in new])  # search
     return len(new)
 
 

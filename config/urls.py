@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),
+    path("search/", include("search.urls")),
     path("", include(trainings_urls.orientation_patterns)),
     path("admin/", admin.site.urls),
 ]

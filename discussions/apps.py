@@ -21,8 +21,9 @@ class DiscussionsConfig(AppConfig):
         from core import plugins
         from sections import registry
 
-        from . import demo, panels, selectors, services
+        from . import demo, panels, search_docs, selectors, services
 
+        search_docs.register()
         plugins.register_nav(plugins.NavItem("discussions:qa", "参考Q&A", order=15))
         plugins.register_home_panel(
             plugins.HomePanel(

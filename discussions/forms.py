@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from core import uploads
 
@@ -105,6 +106,23 @@ class TopicForm(forms.Form):
     body = _body_field()
     tags = TagsField()
     files = _files_field()  # type: ignore[assignment]  # a declared field (the metaclass pops it)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # 似た質問 (search): while the title is typed, similar topics and entries appear
+        # under it (templates/search/_similar.html).
+        self.fields["title"].widget.attrs.update(
+            {
+                "hx-get": reverse("search:similar"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#similar-questions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                "hx-encoding": "application/x-www-form-urlencoded",
+                "autocomplete": "off",
+                "aria-describedby": "similar-questions",
+            }
+        )
 
 
 class TopicEditForm(forms.Form):

@@ -31,7 +31,7 @@ from core.errors import ServiceError
 from outbox.services import mail_enqueue
 from sections.models import Meeting, Section, SectionMembership
 
-from . import selectors, text
+from . import search_docs, selectors, text
 from .models import (
     BODY_MAX,
     TITLE_MAX,
@@ -337,6 +337,7 @@ def topic_create(
     post = Post(topic=topic, number=1, author=author, created_at=now)
     warnings = _write_body(post, body, author, now)
     _save_files(post, checked, now)
+    search_docs.index_topic(topic.pk)  # search
     return PostResult(post, warnings)
 
 
@@ -385,6 +386,7 @@ def topic_update(
     if tag_names is not None:
         topic.tags.set(_tag_rows(tag_names))
     warnings = _write_body(post, body, actor, now) if changed else []
+    search_docs.index_topic(topic.pk)  # search
     return PostResult(post, warnings)
 
 
@@ -405,6 +407,7 @@ def topic_delete(*, topic_id: int, actor, now: datetime | None = None) -> Topic:
     topic.deleted_at = now or timezone.now()
     topic.deleted_by = actor
     topic.save(update_fields=["deleted_at", "deleted_by"])
+    search_docs.unindex_topic(topic.pk)  # search
     return topic
 
 
@@ -460,6 +463,7 @@ def reply_create(
     post = Post(topic=topic, number=topic.last_number, author=author, quote=quote, created_at=now)
     warnings = _write_body(post, body, author, now)
     _save_files(post, checked, now)
+    search_docs.index_post(post)  # search
     return PostResult(post, warnings)
 
 
@@ -484,6 +488,7 @@ def post_update(*, post_id: int, actor, body: str, now: datetime | None = None) 
     )
     post.edited_at = now
     warnings = _write_body(post, body, actor, now)
+    search_docs.index_post(post)  # search
     return PostResult(post, warnings)
 
 
@@ -520,6 +525,8 @@ def post_delete(*, post_id: int, actor, now: datetime | None = None) -> Post:
     post.deleted_at = now
     post.deleted_by = actor
     post.save(update_fields=["deleted_at", "deleted_by"])
+    search_docs.index_post(post)  # search
+    search_docs.index_topic(topic.pk)  # search (the answer may have gone)
     return post
 
 
@@ -543,6 +550,7 @@ def post_set_hidden(*, post_id: int, reason: str, actor=None, now: datetime | No
     post.save(update_fields=["hidden_at", "hidden_reason"])
     if post.is_opening:
         Topic.objects.filter(pk=topic.pk).update(hidden_at=now, hidden_reason=reason)
+    search_docs.index_visibility(post)  # search
     return post
 
 
@@ -558,6 +566,7 @@ def post_set_visible(*, post_id: int, actor=None) -> Post:
         Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") + 1)
     if post.is_opening:
         Topic.objects.filter(pk=topic.pk).update(hidden_at=None, hidden_reason="")
+    search_docs.index_visibility(post)  # search
     return post
 
 
@@ -639,6 +648,7 @@ def answer_mark(*, topic_id: int, post_id: int, actor, now: datetime | None = No
     AnswerMark.objects.create(
         topic=topic, post=post, action=AnswerMark.Action.MARK, actor=actor, created_at=now
     )
+    search_docs.index_topic(topic.pk)  # search
     return topic
 
 
@@ -655,6 +665,7 @@ def answer_unmark(*, topic_id: int, actor, now: datetime | None = None) -> Topic
         )
     if topic.answer_id is not None:
         _unmark_answer(topic, actor, now)
+        search_docs.index_topic(topic.pk)  # search
     return topic
 
 
@@ -676,6 +687,7 @@ def section_reading_set(*, section_id: int, actor, reading: str) -> SectionSetti
     setting.updated_by = actor
     setting.updated_at = timezone.now()
     setting.save()
+    search_docs.reading_changed(section.pk, reading)  # search
     return setting
 
 
@@ -757,6 +769,7 @@ def meeting_notes_save(
             existing.save(update_fields=["title"])
             warnings = _write_body(post, body, actor, now)
         _save_files(post, _check_files(files), now)
+        search_docs.index_topic(existing.pk)  # search
         return PostResult(post, warnings)
     if existing is not None:  # deleted notes: a new topic takes the meeting over
         existing.meeting = None
@@ -775,6 +788,7 @@ def meeting_notes_save(
     post = Post(topic=topic, number=1, author=actor, created_at=now)
     warnings = _write_body(post, body, actor, now)
     _save_files(post, _check_files(files), now)
+    search_docs.index_topic(topic.pk)  # search
     return PostResult(post, warnings)
 
 
@@ -839,6 +853,7 @@ def entry_create(
     entry.tags.set(_tag_rows(tag_names))
     entry.source_topics.set(topics)
     entry.source_meetings.set(meetings)
+    search_docs.index_entry(entry.pk)  # search
     return entry
 
 
@@ -876,6 +891,7 @@ def entry_update(
     entry.save()
     if tag_names is not None:
         entry.tags.set(_tag_rows(tag_names))
+    search_docs.index_entry(entry.pk)  # search
     return entry
 
 
@@ -889,6 +905,7 @@ def entry_publish(*, entry_id: int, actor, now: datetime | None = None) -> Entry
         entry.published_at = now or timezone.now()
         entry.published_by = actor
         entry.save(update_fields=["published_at", "published_by"])
+        search_docs.index_entry(entry.pk)  # search
     return entry
 
 
@@ -901,6 +918,7 @@ def entry_unpublish(*, entry_id: int, actor) -> Entry:
         entry.published_at = None
         entry.published_by = None
         entry.save(update_fields=["published_at", "published_by"])
+        search_docs.index_entry(entry.pk)  # search
     return entry
 
 

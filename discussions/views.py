@@ -16,10 +16,11 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from core.access import member, public
 from core.errors import ServiceError
+from search import selectors as search_selectors
 from sections import registry as section_registry
 from sections.models import Meeting
 
-from . import cards, selectors, services
+from . import cards, search_docs, selectors, services
 from .forms import (
     EntryForm,
     NotesForm,
@@ -624,13 +625,23 @@ def qa_list(request):
     sections = selectors.entry_sections(user=user)
     section = next((s for s in sections if s.slug == section_slug), None)
     entries = selectors.entry_list(user=user, section=section, tag=tag)
+    q = (request.GET.get("q") or "")[:200].strip()
+    if q:  # search: visitors find published entries only (search.selectors.visible)
+        entries = entries.filter(
+            pk__in=search_selectors.matching_ids(user=user, q=q, kinds=[search_docs.ENTRY])
+        )
     page = Paginator(entries, selectors.ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     query = urlencode(
-        {k: v for k, v in (("section", section.slug if section else ""), ("tag", tag)) if v}
+        {
+            k: v
+            for k, v in (("q", q), ("section", section.slug if section else ""), ("tag", tag))
+            if v
+        }
     )
     context = {
         "page": page,
         "tag": tag,
+        "q": q,
         "sections": sections,
         "current_section": section,
         "tags": selectors.entry_tags(user=user),

@@ -7,7 +7,7 @@ from django.db import models
 from core.admin_safety import SafeAdminMixin
 from core.errors import ServiceError
 
-from . import services
+from . import search_docs, services
 from .models import (
     Department,
     Invitation,
@@ -76,6 +76,10 @@ class SectionAdmin(SafeAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "slug", "description")
     list_select_related = ("department",)
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_docs.index_sections([obj.pk])  # search (same transaction as the admin save)
 
 
 @admin.register(SectionMembership)

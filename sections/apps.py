@@ -9,7 +9,7 @@ class SectionsConfig(AppConfig):
         from core import plugins
         from events.registry import register_owner
 
-        from . import demo, services
+        from . import demo, search_docs, services
         from .owner import SectionMeetingOwner
         from .selectors import (
             members_filter_by_section,
@@ -18,6 +18,7 @@ class SectionsConfig(AppConfig):
         )
 
         register_owner(SectionMeetingOwner())
+        search_docs.register()
         plugins.register_nav(plugins.NavItem("sections:directory", "部・課", order=10))
         plugins.register_home_panel(
             plugins.HomePanel(

@@ -32,7 +32,7 @@ from events.ics import calendar_build, event_component
 from events.models import Event, Registration
 from outbox.services import mail_enqueue
 
-from . import recurrence
+from . import recurrence, search_docs
 from .models import Meeting, MeetingSeries, Section, SectionMembership, SeriesSubscription
 from .owner import KIND
 from .recurrence import BYDAY, Rule
@@ -303,6 +303,7 @@ def _top_up_chain(
             except IntegrityError:  # another worker made it: the constraint said no
                 continue
             created.append(meeting)
+    search_docs.index_meetings([m.pk for m in created])  # search
     _register_subscribers(root, created, now)
     return created
 
@@ -447,6 +448,8 @@ def _apply_defaults(
         )
     if _snapshot(meeting.event) != before:
         change.updated.append(meeting)
+    if event_changes:
+        search_docs.index_meetings([meeting.pk])  # search
     if "audience" in names and meeting.audience != part.audience:
         meeting.audience = part.audience
         meeting.save(update_fields=["audience"])

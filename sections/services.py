@@ -18,7 +18,7 @@ from core.errors import ServiceError
 from events import services as event_services
 from outbox.services import mail_enqueue
 
-from . import rules
+from . import rules, search_docs
 from .models import (
     Invitation,
     JoinRequest,
@@ -323,7 +323,11 @@ def meeting_create(
     _require_open(section)
     _require_manager(section, actor)
     event = event_services.event_create(kind=KIND, **fields)
-    return Meeting.objects.create(section=section, event=event, audience=audience, created_by=actor)
+    meeting = Meeting.objects.create(
+        section=section, event=event, audience=audience, created_by=actor
+    )
+    search_docs.index_meetings([meeting.pk])  # search
+    return meeting
 
 
 def _require_future_if_series(meeting: Meeting, now: datetime) -> None:
@@ -360,6 +364,7 @@ def meeting_update(
     if update:
         meeting.save(update_fields=update)
     meeting.event.refresh_from_db()
+    search_docs.index_meetings([meeting.pk])  # search
     return meeting
 
 
@@ -371,6 +376,7 @@ def meeting_cancel(*, meeting_id: int, actor: User, now: datetime | None = None)
     _require_manager(meeting.section, actor)
     _require_future_if_series(meeting, now)
     event_services.event_cancel(event_id=meeting.event_id)
+    search_docs.index_meetings([meeting.pk])  # search
     return meeting
 
 

@@ -23,7 +23,7 @@ from core.admin_safety import SafeAdminMixin, require
 from events.models import Event, Registration
 from events.services import RegistrationError
 
-from . import selectors, services
+from . import search_docs, selectors, services
 from .forms import AnnouncementForm
 from .models import Announcement, Lecturer, Material, Training
 
@@ -231,6 +231,7 @@ class TrainingAdmin(SafeAdminMixin, admin.ModelAdmin):
         for formset in formsets:
             formset.instance = form.instance
             self.save_formset(request, form, formset, change)
+        search_docs.index_trainings([form.instance.pk])  # search: its 課 and lecturers
 
     def get_urls(self):
         return [

@@ -9,9 +9,11 @@ class TrainingsConfig(AppConfig):
         from core import plugins
         from events.registry import register_owner
 
-        from . import demo
+        from . import demo, search_docs
         from .owner import TrainingOwner
         from .selectors import trainings_open_for
+
+        search_docs.register()
 
         register_owner(TrainingOwner())
         plugins.register_nav(plugins.NavItem("trainings:list", "庁内研修", order=30))

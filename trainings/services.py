@@ -15,6 +15,7 @@ from events.models import Event, Registration
 from events.services import RegistrationError
 from outbox.services import mail_enqueue
 
+from . import search_docs
 from .models import KIND, Announcement, Lecturer, Training
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def training_create(
         training.audience_sections.set(audience_sections)
     for order, lecturer in enumerate(lecturers or []):
         Lecturer.objects.create(training=training, order=order, **lecturer)
+    search_docs.index_trainings([training.pk])  # search
     return training
 
 
@@ -93,6 +95,7 @@ def training_update(*, training_id: int, **changes: Any) -> Training:
     if own:
         training.save(update_fields=list(own))
     training.refresh_from_db()
+    search_docs.index_trainings([training.pk])  # search
     return training
 
 

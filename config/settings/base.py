@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "municipalities",
     "accounts",
     "events",
+    "search",
     "sections",
     "broadcasts",
     "trainings",

@@ -58,6 +58,11 @@ NOT_PERSONAL: dict[str, str] = {
     "account.EmailConfirmation.key": "random key, deleted with the address",
     "mfa.Authenticator.type": "a kind code",
     "admin.LogEntry.object_id": "a primary key",
+    # search: the index row's codes (its texts are declared by search's PersonalData)
+    "search.Document.kind": "a kind code",
+    "search.Document.keys": "visibility codes (職種 codes, 'sections')",
+    "search.Document.state": "solved / unsolved",
+    "search.Document.url": "a path of ids and slugs",
     # Reference data and staff-written content
     "municipalities.Prefecture.code": "reference data",
     "municipalities.Prefecture.name": "reference data",

@@ -21,6 +21,7 @@ RANKS = {
     "municipalities": 2,
     "accounts": 3,
     "events": 4,
+    "search": 4,
     "sections": 5,
     "broadcasts": 6,
     "trainings": 6,

@@ -1,0 +1,92 @@
+"""The one module that knows the database: how tokens are matched and ranked.
+
+SQLite: the FTS5 table `search_fts` (external content = search_document, kept by
+triggers; see migration 0002) joined on rowid; relevance is bm25().
+PostgreSQL: `to_tsvector('simple', tokens) @@ to_tsquery('simple', …)`, answered by the
+GIN index over the same expression; relevance is ts_rank().
+
+Both receive the same parsed terms (`search.text.parse`) and return the same rows."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from .text import Term
+
+FTS_TABLE = "search_fts"
+PG_VECTOR = "to_tsvector('simple'::regconfig, search_document.tokens)"
+
+
+def vendor() -> str:
+    return connection.vendor
+
+
+# --- Query strings ------------------------------------------------------------------------
+
+
+def fts5_query(terms: list[Term], *, any_of: bool = False) -> str:
+    """FTS5: each term a phrase ("a b c", the last token a prefix with *), ANDed."""
+    parts = []
+    for term in terms:
+        phrase = '"' + " ".join(term.tokens) + '"'
+        parts.append(phrase + ("*" if term.prefix else ""))
+    return (" OR " if any_of else " AND ").join(parts)
+
+
+def _pg_token(token: str) -> str:
+    return "'" + token.replace("'", "''") + "'"
+
+
+def tsquery(terms: list[Term], *, any_of: bool = False) -> str:
+    """PostgreSQL: each term a phrase (a <-> b <-> c, the last token :* for a prefix)."""
+    parts = []
+    for term in terms:
+        tokens = [_pg_token(t) for t in term.tokens]
+        if term.prefix:
+            tokens[-1] += ":*"
+        parts.append("(" + " <-> ".join(tokens) + ")")
+    return (" | " if any_of else " & ").join(parts)
+
+
+# --- Filtering and ranking ----------------------------------------------------------------
+
+
+def match(queryset: QuerySet, terms: list[Term], *, any_of: bool = False) -> QuerySet:
+    """The rows of `queryset` whose tokens match every term (`any_of`: any term), with
+    `search_rank` selected (higher is better on both backends)."""
+    if not terms:
+        return queryset.none()
+    if vendor() == "postgresql":
+        expression = tsquery(terms, any_of=any_of)
+        return queryset.extra(
+            select={"search_rank": f"ts_rank({PG_VECTOR}, to_tsquery('simple', %s))"},
+            select_params=[expression],
+            where=[f"{PG_VECTOR} @@ to_tsquery('simple', %s)"],
+            params=[expression],
+        )
+    expression = fts5_query(terms, any_of=any_of)
+    return queryset.extra(
+        select={"search_rank": f"-bm25({FTS_TABLE})"},
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = search_document.id", f"{FTS_TABLE} MATCH %s"],
+        params=[expression],
+    )
+
+
+def by_relevance(queryset: QuerySet) -> QuerySet:
+    return queryset.order_by("-search_rank", "-date", "-id")
+
+
+def by_date(queryset: QuerySet) -> QuerySet:
+    return queryset.order_by("-date", "-id")
+
+
+def index_size_bytes() -> int:
+    """Bytes of the full-text index (benchmarks)."""
+    with connection.cursor() as cursor:
+        if vendor() == "postgresql":
+            cursor.execute("SELECT pg_relation_size('search_document_tokens_gin')")
+            return int(cursor.fetchone()[0])
+        cursor.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE %s", [f"{FTS_TABLE}%"])
+        return int(cursor.fetchone()[0] or 0)
