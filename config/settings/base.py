@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "broadcasts",
     "trainings",
     "discussions",
+    "renewals",
     "portal",
 ]
 
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "renewals.context_processors.banner",
             ],
         },
     }
@@ -261,6 +263,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-digests": {"task": "broadcasts.tasks.broadcast_digests_send", "schedule": 60.0},
     # events (section meetings, trainings): due reminders, exactly once via the outbox key.
     "events-reminders": {"task": "events.tasks.reminders_send", "schedule": 60.0},
+    # renewals (年度更新): open cycles, the reminder due now (exactly once), lapses.
+    "renewals-scan": {"task": "renewals.tasks.renewals_scan", "schedule": crontab(minute="*/15")},
     # sections: keep meeting series topped up (concrete meetings for the next weeks).
     "sections-series-top-up": {
         "task": "sections.tasks.series_top_up",

@@ -25,6 +25,7 @@ RANKS = {
     "broadcasts": 6,
     "trainings": 6,
     "discussions": 7,
+    "renewals": 8,
     "portal": 99,
 }
 # Edges still to be removed (each names the issue that removes it).
