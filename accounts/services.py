@@ -306,6 +306,9 @@ def member_reinstate(*, user_id: int, actor: User) -> User:
     return user
 
 
+WITHDRAWABLE = {S.APPROVED, S.SUSPENDED, S.SUBMITTED, S.NEEDS_INFO, S.DRAFT, S.REJECTED, S.LAPSED}
+
+
 @transaction.atomic
 def member_lapse(*, user_id: int, actor: User | None = None, message: str = "") -> User:
     """年度更新: an approved member who did not confirm by the end of the grace period
@@ -349,15 +352,7 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
     needs: that it existed, its states and their dates. It stops counting for coverage."""
     user = _transition(
         user_id=user_id,
-        allowed_from={
-            S.APPROVED,
-            S.SUSPENDED,
-            S.SUBMITTED,
-            S.NEEDS_INFO,
-            S.DRAFT,
-            S.REJECTED,
-            S.LAPSED,
-        },  # fmt: skip
+        allowed_from=WITHDRAWABLE,
         to=S.WITHDRAWN,
         actor=actor,
     )

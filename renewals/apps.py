@@ -48,7 +48,7 @@ class RenewalsConfig(AppConfig):
                             "token",
                         ),
                     ),
-                ],  # fmt: skip
+                ],
             )
         )
         basis_register(selectors.coverage_basis)

@@ -150,6 +150,9 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["renewal", "kind"], name="renewal_reminder_once"),
         ]
 
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
 
 class BodyChange(models.Model):
     """別の団体へ異動・出向: the new affiliation, held until the member opens the link sent
@@ -184,3 +187,6 @@ class BodyChange(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = "所属団体の変更"
         verbose_name_plural = "所属団体の変更"
+
+    def __str__(self) -> str:
+        return str(self.local_government or self.ministry or self.other_body)
