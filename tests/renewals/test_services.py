@@ -209,7 +209,9 @@ def test_opening_the_link_records_the_move_for_staff_review_and_confirms(
 
 
 def test_a_trusted_domain_of_the_new_body_verifies_at_once(member):
-    TrustedDomain.objects.create(domain="city.sapporo.lg.jp", local_government=local_government(SAPPORO))
+    TrustedDomain.objects.create(
+        domain="city.sapporo.lg.jp", local_government=local_government(SAPPORO)
+    )
     change = _move(member).change
     services.body_change_verify(user=member, token=change.token)
     user = _reload(member)
