@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 
 from core.admin_safety import SafeAdminMixin, require
 from core.errors import ServiceError
@@ -136,7 +135,7 @@ class CycleAdmin(SafeAdminMixin, admin.ModelAdmin):
             ),
             path(
                 "<int:pk>/close/",
-                self.admin_site.admin_view(require_POST(self.close_view)),
+                self.admin_site.admin_view(self.close_view),
                 name="renewals_cycle_close",
             ),
             *super().get_urls(),
@@ -175,7 +174,9 @@ class CycleAdmin(SafeAdminMixin, admin.ModelAdmin):
         return response
 
     def close_view(self, request, pk: int):
-        require(self, request, "change")
+        require(self, request, "change")  # before anything else (403 tells nothing)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         cycle = get_object_or_404(Cycle, pk=pk)
         try:
             services.cycle_close(cycle_id=cycle.pk, actor=request.user)

@@ -141,6 +141,11 @@ NOT_PERSONAL: dict[str, str] = {
     "discussions.Attachment.kind": "a code",
     "discussions.Attachment.content_type": "a MIME type",
     "discussions.AnswerMark.action": "a code",
+    # renewals (年度更新): codes (the reported new affiliation is declared by renewals)
+    "renewals.Renewal.state": "a code",
+    "renewals.Renewal.choice": "a code",
+    "renewals.Reminder.kind": "a code",
+    "renewals.BodyChange.affiliation_type": "a code",
 }
 # Declared by outbox's PersonalData once its eraser lands with the outbox rework.
 PENDING_OUTBOX = {
@@ -192,6 +197,8 @@ SECRETS = {
     "introduction": "自己紹介ひみつの文章",
     "join_message": "参加理由ひみつの一言",
     "answer": "事前質問ひみつの回答",
+    "renewal_email": "idou.himitsu@city.sapporo.lg.jp",
+    "renewal_department": "年度更新ひみつ部署",
 }
 # Tables whose erasure lands with its own change; each entry says where.
 NOT_YET: set[str] = {"outbox_outgoingmail"}  # outbox.services.mails_erase_for (outbox rework)
@@ -312,6 +319,31 @@ def busy_member():
         body="ありがとうございます。",
     )
     events_services.calendar_feed_get_or_create(user=member)
+    # 年度更新: a change of body reported, its address link not yet opened.
+    from renewals import services as renewal_services
+    from renewals.models import Renewal
+
+    today = timezone.localdate()
+    cycle = renewal_services.cycle_create(
+        fiscal_year=today.year,
+        opens_on=today - timezone.timedelta(days=3),
+        due_on=today + timezone.timedelta(days=20),
+        grace_until=today + timezone.timedelta(days=50),
+        actor=None,
+    )
+    Renewal.objects.create(cycle=cycle, user=member)
+    Cycle = type(cycle)
+    Cycle.objects.filter(pk=cycle.pk).update(opened_at=timezone.now())
+    renewal_services.renewal_confirm(
+        user=User.objects.get(pk=member.pk),
+        choice="moved_body",
+        data={
+            "affiliation_type": "local_government",
+            "local_government": local_government("131016"),
+            "department": SECRETS["renewal_department"],
+            "work_email": SECRETS["renewal_email"],
+        },
+    )
     member.refresh_from_db()
     return member, approval
 
