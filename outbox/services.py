@@ -84,6 +84,45 @@ def mail_enqueue(
     return mail
 
 
+def mail_enqueue_many(*, mails: list[dict[str, Any]]) -> int:
+    """`mail_enqueue` for a batch (a reminder scan's 500): each item takes `to`,
+    `template`, `context`, `recipient`, `dedupe_key`. Rendered now, written with one
+    INSERT in the caller's transaction, each sent after commit like `mail_enqueue`'s.
+    Items whose dedupe key is already in the outbox are skipped; if another process
+    writes one of the keys meanwhile, the batch falls back to one `mail_enqueue` each
+    (which skips it). Returns the number of rows written."""
+    keys = [item["dedupe_key"] for item in mails if item.get("dedupe_key")]
+    existing = set(
+        OutgoingMail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    fresh = [
+        item for item in mails if not item.get("dedupe_key") or item["dedupe_key"] not in existing
+    ]
+    rows = []
+    for item in fresh:
+        context = item.get("context") or {}
+        subject, body = _render(item["template"], context)
+        rows.append(
+            OutgoingMail(
+                to_email=item["to"],
+                recipient=item.get("recipient"),
+                template=item["template"],
+                context=context,
+                subject=subject[:255],
+                body=body,
+                dedupe_key=item.get("dedupe_key"),
+            )
+        )
+    try:
+        with transaction.atomic():
+            created = OutgoingMail.objects.bulk_create(rows)
+    except IntegrityError:
+        return sum(1 for item in fresh if mail_enqueue(**item))
+    for mail in created:
+        _schedule_send(mail.pk, sync=False)
+    return len(created)
+
+
 def mail_deliver(*, mail_id: int) -> bool:
     """Send one queued row. Returns True if it was sent now; False if it was already sent,
     gone or given up. Raises the transport's error so the caller can retry."""

@@ -22,7 +22,7 @@ from accounts import services as account_services
 from accounts.models import AffiliationType, User
 from core.errors import ServiceError
 from municipalities.services import coverage_invalidate
-from outbox.services import mail_enqueue
+from outbox.services import mail_enqueue, mail_enqueue_many
 
 from .models import BodyChange, Cycle, Reminder, Renewal
 
@@ -191,11 +191,12 @@ class Confirmed:
 
 
 def _mark_confirmed(renewal: Renewal, choice: str, now: dt.datetime) -> None:
+    """Confirmed. Who counts for coverage changes only with a restore or a move, and
+    those accounts services invalidate coverage themselves."""
     renewal.state = S.CONFIRMED
     renewal.choice = choice
     renewal.confirmed_at = now
     renewal.save(update_fields=["state", "choice", "confirmed_at"])
-    transaction.on_commit(coverage_invalidate)
 
 
 @transaction.atomic
@@ -435,15 +436,18 @@ def _reminder_batch(cycle: Cycle, kind: str, now: dt.datetime, batch: int) -> in
         "grace": _date_ja(cycle.grace_until),
         "path": "/renewal/",
     }
-    for renewal in rows:
-        user = renewal.user
-        mail_enqueue(
-            to=user.email,
-            recipient=user,
-            template="renewal_reminder",
-            context={"name": user.display_name, **context_common},
-            dedupe_key=f"renewals:{cycle.pk}:{user.pk}:{kind}",
-        )
+    mail_enqueue_many(
+        mails=[
+            {
+                "to": renewal.user.email,
+                "recipient": renewal.user,
+                "template": "renewal_reminder",
+                "context": {"name": renewal.user.display_name, **context_common},
+                "dedupe_key": f"renewals:{cycle.pk}:{renewal.user_id}:{kind}",
+            }
+            for renewal in rows
+        ]
+    )
     return len(rows)
 
 

@@ -139,13 +139,15 @@ def seed(rng: random.Random, members: int):
     # Trusted domains of some local governments (half the movers use one).
     for lg in governments[:50]:
         TrustedDomain.objects.create(domain=f"lg{lg.code}.bench.lg.jp", local_government=lg)
-    # Seats at future meetings (after June) for 300 members.
+    # Seats at future meetings for 300 members (future for the access hook, which reads
+    # the real clock: two months from now).
+    soon = timezone.localdate() + dt.timedelta(days=60)
     events = [
         Event.objects.create(
             kind="meeting",
             title=f"会議{i}",
-            starts_at=at(dt.date(2026, 7, 1 + i % 28), 19),
-            ends_at=at(dt.date(2026, 7, 1 + i % 28), 20),
+            starts_at=at(soon + dt.timedelta(days=i), 19),
+            ends_at=at(soon + dt.timedelta(days=i), 20),
             format="online",
             join_url="https://meet.example.jp/x",
         )

@@ -53,7 +53,7 @@ def test_the_reminder_due_on_each_day():
 
 
 def test_each_reminder_exactly_once_scanning_twice_and_none_to_the_confirmed(april):
-    cycle, members = april
+    _cycle, members = april
     services.renewals_scan(now=at(3, 15))
     services.renewals_scan(now=at(3, 15, 10))  # the next scan, same day
     assert mails() == 5
@@ -77,7 +77,7 @@ def test_each_reminder_exactly_once_scanning_twice_and_none_to_the_confirmed(apr
 
 
 def test_a_beat_down_for_a_week_sends_only_the_reminder_due_now(april):
-    cycle, members = april
+    _cycle, _members = april
     services.renewals_scan(now=at(3, 15))
     assert mails() == 5
     # Down from 4月10日 to 5月2日: the 14-days-before and the due-date reminders were
