@@ -14,6 +14,19 @@ def mail_send(self, mail_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
+def mail_send_many(mail_ids: list[int]) -> int:
+    """Send a batch written by `mail_enqueue_many`. Safe to run twice (sent rows are
+    skipped); a row that fails goes on alone through `mail_send` and its backoff."""
+    sent = 0
+    for mail_id in mail_ids:
+        try:
+            sent += bool(mail_deliver(mail_id=mail_id))
+        except Exception:
+            mail_send.apply_async((mail_id,), countdown=30)
+    return sent
+
+
+@shared_task(acks_late=True)
 def outbox_sweep() -> int:
     """Re-queue rows left queued because the broker or worker was down."""
     ids = mails_requeue_stale()

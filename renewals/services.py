@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -419,7 +419,7 @@ def _reminder_batch(cycle: Cycle, kind: str, now: dt.datetime, batch: int) -> in
             user__status=User.Status.APPROVED,
             user__is_active=True,
         )
-        .exclude(reminders__kind=kind)
+        .filter(~Exists(Reminder.objects.filter(renewal=OuterRef("pk"), kind=kind)))
         .select_related("user")
         .order_by("pk")[:batch]
     )

@@ -184,6 +184,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from accounts import services as account_services
@@ -223,8 +224,14 @@ def main() -> int:
         if not (DOWN[0] <= day <= DOWN[1]):
             for tick, hour in ((0, 9), (1, 10)):
                 t0 = time.monotonic()
-                result = services.renewals_scan(now=at(day, hour))
+                with CaptureQueriesContext(connection) as ctx:
+                    result = services.renewals_scan(now=at(day, hour))
                 seconds = time.monotonic() - t0
+                if os.environ.get("BENCH_QUERIES") and result["reminded"]:
+                    log(f"{len(ctx.captured_queries)} queries")
+                    slow = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:5]
+                    for q in slow:
+                        log(f"  {q['time']} s {q['sql'][:300]}")
                 if tick == 1 and (result["reminded"] or result["lapsed"] or result["opened"]):
                     log(f"FAIL: the second scan of {day} did something: {result}")
                     return 1

@@ -102,3 +102,13 @@ def test_nothing_after_the_grace_nor_for_a_closed_cycle(april):
     services.cycle_close(cycle_id=cycle.pk, actor=None, now=at(4, 1))
     services.renewals_scan(now=at(4, 16))
     assert mails() == 5
+
+
+@pytest.mark.parametrize("n", [20, 120])
+def test_a_reminder_batch_costs_the_same_queries_for_few_and_many(n, django_assert_max_num_queries):
+    for _ in range(n):
+        MemberFactory(approved_at=timezone.make_aware(dt.datetime(2025, 4, 1)))
+    cycle = services.cycle_create(fiscal_year=2026, **services.cycle_defaults(2026), actor=None)
+    services.cycle_open(cycle_id=cycle.pk, now=at(3, 15))
+    with django_assert_max_num_queries(12):
+        assert services.reminders_send(now=at(3, 15)) == n
