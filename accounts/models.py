@@ -54,6 +54,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         REJECTED = "rejected", "不承認"
         SUSPENDED = "suspended", "利用停止"
         WITHDRAWN = "withdrawn", "退庁"
+        # 年度更新 (renewals): not confirmed by the end of the grace period. Not a member
+        # (no member pages, no coverage count) until they confirm, like an application
+        # waiting; confirming restores them without a new application.
+        LAPSED = "lapsed", "確認待ち"
 
     email = models.EmailField("メールアドレス", max_length=254, unique=True)
     is_staff = models.BooleanField("事務局", default=False)
@@ -141,6 +145,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         way to the status page)."""
         if self.status == self.Status.SUSPENDED:
             return "このアカウントは利用停止中のため、会員向けのページは使えません。"
+        if self.status == self.Status.LAPSED:
+            return (
+                "年度更新（在職の確認）が猶予期限までに済まなかったため、会員向けのページは"
+                "使えません。確認すると、申請し直さずに元に戻ります。"
+            )
         return "会員向けのページは、入庁が承認されると使えます。"
 
     @property

@@ -307,6 +307,53 @@ def member_reinstate(*, user_id: int, actor: User) -> User:
     return user
 
 
+WITHDRAWABLE: set[str] = {
+    S.APPROVED,
+    S.SUSPENDED,
+    S.SUBMITTED,
+    S.NEEDS_INFO,
+    S.DRAFT,
+    S.REJECTED,
+    S.LAPSED,
+}
+
+
+@transaction.atomic
+def member_lapse(*, user_id: int, actor: User | None = None, message: str = "") -> User:
+    """年度更新: an approved member who did not confirm by the end of the grace period
+    loses member access (確認待ち): seats at future meetings and trainings go back through
+    the same access hooks as suspension and withdrawal, and they stop counting for
+    coverage. The caller (renewals) writes its own notice."""
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.APPROVED},
+        to=S.LAPSED,
+        actor=actor,
+        reason="renewal_lapsed",
+        message=message,
+    )
+    user.save(update_fields=["status"])
+    _access_lost(user, reason="lapsed")
+    _after_commit_membership_changed()
+    return user
+
+
+@transaction.atomic
+def member_restore(*, user_id: int, actor: User | None) -> User:
+    """A lapsed member confirmed (年度更新): back to 入庁 without a new application. Seats
+    given back at the lapse are not restored (they register again)."""
+    user = _transition(
+        user_id=user_id,
+        allowed_from={S.LAPSED},
+        to=S.APPROVED,
+        actor=actor,
+        reason="renewal_confirmed",
+    )
+    user.save(update_fields=["status"])
+    _after_commit_membership_changed()
+    return user
+
+
 @transaction.atomic
 def member_withdraw(*, user_id: int, actor: User) -> User:
     """退庁: the member loses access (seats given back), every app erases what it holds
@@ -314,7 +361,7 @@ def member_withdraw(*, user_id: int, actor: User) -> User:
     needs: that it existed, its states and their dates. It stops counting for coverage."""
     user = _transition(
         user_id=user_id,
-        allowed_from={S.APPROVED, S.SUSPENDED, S.SUBMITTED, S.NEEDS_INFO, S.DRAFT, S.REJECTED},
+        allowed_from=WITHDRAWABLE,
         to=S.WITHDRAWN,
         actor=actor,
     )
@@ -389,11 +436,20 @@ def _access_lost(user: User, *, reason: str) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user: User, data: dict[str, Any], effective_on: date | None = None) -> User:
+def profile_update(
+    *,
+    user: User,
+    data: dict[str, Any],
+    effective_on: date | None = None,
+    allow_lapsed: bool = False,
+) -> User:
     """A member edits their profile. A change of affiliation (異動・出向) keeps them active,
-    closes the old affiliation period, opens a new one, and flags it for staff review."""
+    closes the old affiliation period, opens a new one, and flags it for staff review.
+
+    `allow_lapsed` (年度更新): a lapsed member (確認待ち) who reports a change of body may
+    record it too; they stay lapsed until staff verify it (`affiliation_verify`)."""
     locked = _lock(user.pk)
-    if not locked.is_member:
+    if not (locked.is_member or (allow_lapsed and locked.status == S.LAPSED)):
         raise TransitionError("プロフィールを編集できるのは入庁済みの方だけです。")
     before = {f: getattr(locked, f) for f in AFFILIATION_FIELDS}
     for field, value in data.items():
@@ -455,7 +511,9 @@ def affiliation_verify(*, user_id: int, actor: User) -> User:
     if not user.affiliation_review_pending:
         raise TransitionError(f"{user} の所属変更は確認済みです。")
     user.affiliation_review_pending = False
-    user.save(update_fields=["affiliation_review_pending"])
+    # A lapsed member (年度更新, 確認待ち) who moved to another body comes back once staff
+    # have verified the new body: the one case where confirming alone does not restore.
+    restored = user.status == S.LAPSED
     AffiliationRecord.objects.filter(user=user, verified_at__isnull=True).update(
         verified_at=timezone.now(), verified_by=actor
     )
@@ -463,10 +521,13 @@ def affiliation_verify(*, user_id: int, actor: User) -> User:
         user=user,
         actor=actor,
         from_status=user.status,
-        to_status=user.status,
+        to_status=S.APPROVED if restored else user.status,
         reason="affiliation_verified",
         message="所属変更を確認しました",
     )
+    if restored:
+        user.status = S.APPROVED
+    user.save(update_fields=["affiliation_review_pending", "status"])
     _after_commit_membership_changed()  # the new local government counts from now on
     return user
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("events.urls")),
     path("", include("moderation.urls")),
+    path("", include("renewals.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),
     path("search/", include("search.urls")),

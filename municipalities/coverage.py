@@ -130,6 +130,9 @@ class CoverageData:
     prefectures: tuple[PrefectureCoverage, ...]
     rows_key: str  # fingerprint of the local-government rows
     generation: str | None = None  # the invalidation generation it was computed in
+    basis: str = (
+        "事務局が在職を確認した会員"  # who the members are (renewals: 「2026年度の確認済み会員」)
+    )
 
     @property
     def covered(self) -> int:
@@ -159,6 +162,22 @@ _members_source: list[MembersSource] = []
 def members_source_register(source: MembersSource) -> None:
     """Called once by the app that owns the members (`accounts.apps.AccountsConfig`)."""
     _members_source[:] = [source]
+
+
+# What the members who count are called on the public page (registered by renewals: 「2026年度の
+# 確認済み会員」); one call, one query, inside the computation (so it is cached with it).
+BasisSource = Callable[[], str | None]
+_basis_source: list[BasisSource] = []
+DEFAULT_BASIS = "事務局が在職を確認した会員"
+
+
+def basis_register(source: BasisSource) -> None:
+    """Called once by the app that runs the annual confirmation (`renewals.apps`)."""
+    _basis_source[:] = [source]
+
+
+def _basis() -> str:
+    return (_basis_source[0]() if _basis_source else None) or DEFAULT_BASIS
 
 
 def _members_per_local_government() -> list[tuple[int | None, int]]:
@@ -234,8 +253,9 @@ def rows(data: CoverageData) -> tuple[LocalGovernmentRow, ...]:
 
 # --- Computing and sharing -----------------------------------------------------------------------
 def compute(*, generation: str | None = None) -> CoverageData:
-    """Compute coverage from the database: two queries whatever the number of members
-    (the members source's grouped query, and the local governments). A member counted for
+    """Compute coverage from the database: three queries whatever the number of members
+    (the members source's grouped query, the local governments, and the basis source's
+    one query on the 年度更新 cycles). A member counted for
     a merged (defunct) local government counts for its successor."""
     groups = _members_per_local_government()
     members = sum(n for _lg, n in groups)
@@ -267,7 +287,8 @@ def compute(*, generation: str | None = None) -> CoverageData:
     )
 
     content = hashlib.blake2b(digest_size=8)
-    content.update(f"{rows_key}|{members}|".encode())
+    basis = _basis()
+    content.update(f"{rows_key}|{members}|{basis}|".encode())
     content.update(",".join(sorted(covered_codes)).encode())
     content_hash = content.hexdigest()
 
@@ -287,6 +308,7 @@ def compute(*, generation: str | None = None) -> CoverageData:
         prefectures=prefectures,
         rows_key=rows_key,
         generation=generation,
+        basis=basis,
     )
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "trainings",
     "discussions",
     "moderation",
+    "renewals",
     "portal",
 ]
 
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "renewals.context_processors.banner",
             ],
         },
     }
@@ -269,6 +271,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "events-reminders": {"task": "events.tasks.reminders_send", "schedule": 60.0},
     # moderation: lift penalties whose end has come; day-7 "still under review" notices.
     "moderation-sweep": {"task": "moderation.tasks.moderation_sweep", "schedule": 300.0},
+    # renewals (年度更新): open cycles, the reminder due now (exactly once), lapses.
+    "renewals-scan": {"task": "renewals.tasks.renewals_scan", "schedule": crontab(minute="*/15")},
     # sections: keep meeting series topped up (concrete meetings for the next weeks).
     "sections-series-top-up": {
         "task": "sections.tasks.series_top_up",

@@ -35,6 +35,8 @@ ROLES = {
     "rejected": lambda: ApplicantFactory(status=S.REJECTED),
     "suspended": lambda: MemberFactory(status=S.SUSPENDED),
     "withdrawn": lambda: MemberFactory(status=S.WITHDRAWN, is_active=False),
+    # 年度更新: not confirmed by the end of the grace (確認待ち).
+    "lapsed": lambda: MemberFactory(status=S.LAPSED),
 }
 
 
@@ -134,6 +136,42 @@ def test_members_and_staff_reach_every_member_page(client, role, tmp_path):
                 reverse("application_status"),
                 reverse("account_login"),
             }, (role, path)
+
+
+def test_overdue_member_reaches_every_member_page_with_the_banner(client, tmp_path):
+    """年度更新の要確認 (the due date passed, not confirmed): still a member who reads
+    every page, each saying why writes are refused and linking the form. (That writes
+    are refused on every path: tests/renewals/test_enforcement.py.)"""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from renewals.models import Cycle
+    from tests.core.test_bad_input_sweep import build_world
+
+    world = build_world(tmp_path)
+    member = world.users["member"]
+    today = timezone.localdate()
+    Cycle.objects.update(
+        opens_on=today - dt.timedelta(days=40), due_on=today - dt.timedelta(days=1)
+    )
+    client.force_login(member)
+    form_url = reverse("renewals:form")
+    for route in sorted({route for route, policy in all_routes() if policy == MEMBER}):
+        path = real_path(world, route)
+        response = client.get(path)
+        if response.streaming:
+            close_download(response)
+        if ("member", route) in EXPECTED_404:
+            assert response.status_code == 404, path
+            continue
+        assert response.status_code in {200, 302, 405}, (path, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"] != reverse("application_status"), path
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            html = response.content.decode()
+            if "<html" in html:  # a full page, not an htmx fragment or a download
+                assert "data-renewal-overdue" in html and form_url in html, path
 
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - {"withdrawn"}))

@@ -161,6 +161,11 @@ NOT_PERSONAL: dict[str, str] = {
     "moderation.CodeOfConduct.body": "staff-written rules",
     "moderation.AuditEntry.action": "a code",
     "moderation.AuditEntry.detail": "generated from codes, counts and dates only (no free text)",
+    # renewals (年度更新): codes (the reported new affiliation is declared by renewals)
+    "renewals.Renewal.state": "a code",
+    "renewals.Renewal.choice": "a code",
+    "renewals.Reminder.kind": "a code",
+    "renewals.BodyChange.affiliation_type": "a code",
 }
 TEXT_LIKE = (models.CharField, models.TextField, models.JSONField, models.FileField)
 
@@ -210,6 +215,8 @@ SECRETS = {
     "answer": "事前質問ひみつの回答",
     "report_text": "報告ひみつの詳細",
     "penalty_reason": "処分ひみつの理由",
+    "renewal_email": "idou.himitsu@city.sapporo.lg.jp",
+    "renewal_department": "年度更新ひみつ部署",
 }
 
 
@@ -348,6 +355,31 @@ def busy_member():
         actor=staff, user_id=member.pk, kind="silence", reason=SECRETS["penalty_reason"],
         ends_at=timezone.now() + timezone.timedelta(days=3),
     )  # fmt: skip
+    # 年度更新: a change of body reported, its address link not yet opened.
+    from renewals import services as renewal_services
+    from renewals.models import Renewal
+
+    today = timezone.localdate()
+    cycle = renewal_services.cycle_create(
+        fiscal_year=today.year,
+        opens_on=today - timezone.timedelta(days=3),
+        due_on=today + timezone.timedelta(days=20),
+        grace_until=today + timezone.timedelta(days=50),
+        actor=None,
+    )
+    Renewal.objects.create(cycle=cycle, user=member)
+    Cycle = type(cycle)
+    Cycle.objects.filter(pk=cycle.pk).update(opened_at=timezone.now())
+    renewal_services.renewal_confirm(
+        user=User.objects.get(pk=member.pk),
+        choice="moved_body",
+        data={
+            "affiliation_type": "local_government",
+            "local_government": local_government("131016"),
+            "department": SECRETS["renewal_department"],
+            "work_email": SECRETS["renewal_email"],
+        },
+    )
     member.refresh_from_db()
     return member, approval
 

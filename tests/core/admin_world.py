@@ -210,6 +210,37 @@ def admin_world() -> AdminWorld:
         attempts=12,
         last_error="ConnectionRefusedError: simulated",
     )
+    # 年度更新: a running cycle, its members settled, one answer of each kind and a
+    # change of body waiting for review.
+    from renewals import services as renewal_services
+
+    today = timezone.localdate()
+    cycle = renewal_services.cycle_create(
+        fiscal_year=today.year,
+        opens_on=today - dt.timedelta(days=5),
+        due_on=today + dt.timedelta(days=20),
+        grace_until=today + dt.timedelta(days=50),
+        actor=superuser,
+    )
+    renewal_services.cycle_open(cycle_id=cycle.pk, approved_before=timezone.now())
+    renewal_services.reminders_send()
+    mover = MemberFactory(full_name="転出 七子")
+    # The mover was approved after the cut-off; give them a renewal by hand.
+    from renewals.models import Renewal
+
+    renewal = Renewal.objects.create(cycle=cycle, user=mover)
+    change = renewal_services.renewal_confirm(
+        user=mover,
+        choice="moved_body",
+        data={
+            "affiliation_type": "local_government",
+            "local_government": local_government("011002"),
+            "department": "市民文化局",
+            "work_email": "nanako@city.sapporo.lg.jp",
+        },
+    ).change
+    renewal_services.body_change_verify(user=mover, token=change.token)
+    o["cycle"], o["renewal"], o["body_change"] = cycle, renewal, change
     return w
 
 
@@ -223,6 +254,7 @@ def custom_admin_pages(w: AdminWorld) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/admin/accounts/user/{member.pk}/suspend/", None),
         ("GET", f"/admin/trainings/training/{training.pk}/registrants/", None),
         ("GET", f"/admin/broadcasts/programme/{o['programme'].pk}/generate/", None),
+        ("GET", f"/admin/renewals/cycle/{o['cycle'].pk}/dashboard/", None),
         ("GET", "/admin/accounts/application/?state=all", None),
     ]
     for url, action, pk in (

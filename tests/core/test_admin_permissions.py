@@ -105,7 +105,21 @@ def _membership_role(role):
     return lambda w: SectionMembership.objects.get(pk=_o(w, "membership").pk).role == role
 
 
+def _cycle_closed(w):
+    from renewals.models import Cycle
+
+    return Cycle.objects.get(pk=_o(w, "cycle").pk).closed_on is not None
+
+
 CASES = [
+    # --- renewals (年度更新): the dashboard, its CSV, closing early -------------------------
+    Case("url:renewals_cycle_dashboard", "GET", _url("/admin/renewals/cycle/{cycle}/dashboard/"),
+         None, frozenset({"renewals.view_cycle"}), VETTING, lambda w: True, ok=(200,)),
+    Case("url:renewals_cycle_dashboard_csv", "GET",
+         _url("/admin/renewals/cycle/{cycle}/dashboard.csv"), None,
+         frozenset({"renewals.export_renewals"}), VETTING, lambda w: True, ok=(200,)),
+    Case("url:renewals_cycle_close", "POST", _url("/admin/renewals/cycle/{cycle}/close/"), None,
+         frozenset({"renewals.change_cycle"}), VETTING, _cycle_closed),
     # --- accounts: the application's page -------------------------------------------------
     Case("url:accounts_application_approve", "POST",
          _url("/admin/accounts/application/{applicant}/approve/"), None, frozenset(APPROVE),

@@ -540,8 +540,36 @@ def build_world(tmp_path) -> World:
     feed_other = event_services.calendar_feed_get_or_create(user=other)
     assert CalendarFeed.objects.count() == 2
 
+    # 年度更新: a running cycle; the member and `other` each asked, each with a change of
+    # body whose address link is still to be opened.
+    from renewals import services as renewal_services
+
+    cycle = renewal_services.cycle_create(
+        fiscal_year=today.year,
+        opens_on=today - dt.timedelta(days=5),
+        due_on=today + dt.timedelta(days=20),
+        grace_until=today + dt.timedelta(days=50),
+        actor=staff,
+    )
+    renewal_services.cycle_open(cycle_id=cycle.pk, approved_before=timezone.now())
+    from municipalities.models import LocalGovernment
+
+    sapporo = LocalGovernment.objects.get(code="011002")
+    changes = {}
+    for person in (head, other):
+        changes[person.pk] = renewal_services.renewal_confirm(
+            user=person,
+            choice="moved_body",
+            data={"affiliation_type": "local_government", "local_government": sapporo,
+                  "department": "市民文化局", "work_email": f"m{person.pk}@city.sapporo.lg.jp"},
+        ).change  # fmt: skip
+
     sa, sb = sec_a.slug, sec_b.slug
     r = w.real
+    r["renewal/verify/<str:token>/", "token"] = [changes[head.pk].token]
+    r["admin/renewals/cycle/<int:pk>/dashboard/", "pk"] = [cycle.pk]
+    r["admin/renewals/cycle/<int:pk>/dashboard.csv", "pk"] = [cycle.pk]
+    r["admin/renewals/cycle/<int:pk>/close/", "pk"] = [cycle.pk]
     r["members/<int:pk>/", "pk"] = [other.pk, applicant.pk]
     for route in (
         "sections/<slug:slug>/",
@@ -689,6 +717,9 @@ def build_world(tmp_path) -> World:
             {"kind": "silence", "days": "7", "reason": "x"},
         ),
         ("POST", f"/moderation/penalties/{penalty.pk}/lift/", {}),
+        # 年度更新: another member's address link.
+        ("GET", f"/renewal/verify/{changes[other.pk].token}/", None),
+        ("POST", f"/renewal/verify/{changes[other.pk].token}/", {}),
     ]
     for model_admin in admin.site._registry.values():
         opts = model_admin.model._meta

@@ -27,6 +27,7 @@ RANKS = {
     "trainings": 6,
     "discussions": 7,
     "moderation": 8,
+    "renewals": 8,
     "portal": 99,
 }
 # Edges still to be removed (each names the issue that removes it).
