@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include(sections_urls.calendar_patterns)),
     path("", include("discussions.urls")),
     path("", include("events.urls")),
+    path("notifications/", include("notifications.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),
     path("", include(trainings_urls.orientation_patterns)),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "outbox",
     "municipalities",
     "accounts",
+    "notifications",
     "events",
     "sections",
     "broadcasts",
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "notifications.context_processors.bell",
             ],
         },
     }
@@ -261,6 +263,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-digests": {"task": "broadcasts.tasks.broadcast_digests_send", "schedule": 60.0},
     # events (section meetings, trainings): due reminders, exactly once via the outbox key.
     "events-reminders": {"task": "events.tasks.reminders_send", "schedule": 60.0},
+    # notifications: due digests (daily 7:00 JST, weekly Monday 7:00 JST), exactly once each.
+    "notifications-digests": {
+        "task": "notifications.tasks.digests_send",
+        "schedule": crontab(minute="*/15"),
+    },
     # sections: keep meeting series topped up (concrete meetings for the next weeks).
     "sections-series-top-up": {
         "task": "sections.tasks.series_top_up",
