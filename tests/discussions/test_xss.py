@@ -144,12 +144,12 @@ def test_the_admin_escapes_everything(client, world):
 
 def test_mails_are_plain_text_with_the_text_as_written(world):
     _hostile(world)
-    mails = OutgoingMail.objects.filter(template="discussions_mention")
+    mails = OutgoingMail.objects.filter(template="notifications_mention")
     assert mails.count() == 2
     for mail in mails:
         assert "&lt;" not in mail.subject and "&quot;" not in mail.body
         assert '<script>alert("t")</script>' in mail.subject  # the title as written, as text
-        assert mail.body.startswith(("回答 太郎 さん", "質問 花子 さん"))
+        assert mail.body.startswith(("回答 太郎 様", "質問 花子 様"))
 
 
 def test_stored_html_is_safe_and_tags_are_text(world):
