@@ -46,5 +46,8 @@ def test_the_public_set_is_exactly_what_the_policy_lists():
     # qa/: published 参考Q&A entries are public (docs/discussions.md); only the list and
     # an entry's page, never its edit or publish pages.
     qa_public = ("qa/", "qa/<int:entry_id>/")
+    # One-click unsubscribe (RFC 8058): mail clients POST without a session; the signed
+    # token is the key (docs/notifications.md).
+    qa_public += ("notifications/unsubscribe/<str:token>/",)
     for route in public:
         assert route == "" or route.startswith(allowed_public[1:]) or route in qa_public, route
