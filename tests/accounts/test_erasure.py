@@ -327,9 +327,7 @@ def busy_member():
     from notifications import services as notification_services
     from notifications.models import Notification
 
-    notification_services.watch_set(
-        user=member, channel=f"topic:{question.topic_id}", level="mute"
-    )
+    notification_services.watch_set(user=member, channel=f"topic:{question.topic_id}", level="mute")
     notification_services.preference_update(user=member, digest="daily", mention=False)
     assert Notification.objects.filter(recipient=member).exists()
     assert Notification.objects.filter(actor=member).exists()
