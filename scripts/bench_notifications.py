@@ -169,9 +169,12 @@ def seed(members: int) -> None:
             for r in range(REPLIES_PER_SECTION):
                 topic = rng.choice(by_section[section.pk])
                 topic.last_number += 1
-                posts.append(Post(topic=topic, number=topic.last_number, body="返信",
-                                  author=users[rng.randrange(len(users))],
-                                  created_at=topic.created_at + timedelta(hours=1 + r)))  # fmt: skip
+                when = topic.created_at + timedelta(hours=1 + r)
+                author = users[rng.randrange(len(users))]
+                posts.append(
+                    Post(topic=topic, number=topic.last_number, body="返信", author=author,
+                         created_at=when)
+                )  # fmt: skip
         Post.objects.bulk_create(posts, batch_size=5000)
     log(
         f"seeded {members:,} members, {len(watches):,} levels, {len(topics):,} topics, "

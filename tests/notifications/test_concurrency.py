@@ -61,7 +61,7 @@ def test_the_unread_count_is_exact_under_concurrent_posts(postgres, local_govern
     # one row per post: the mention replaced the reply notification, never both
     assert Notification.objects.filter(recipient=world.watcher, read_at=None).count() == N
     assert selectors.unread_count(world.asker) == N  # follows its question
-    page, groups = selectors.inbox_page(user=world.watcher)
+    _, groups = selectors.inbox_page(user=world.watcher)
     assert groups[0].unread == N
 
 

@@ -18,8 +18,9 @@ def _flood(world, topics: int, replies: int) -> None:
     replies by the services, spread over authors."""
     authors = [world.asker, world.replier, world.head, world.quiet, world.muted]
     n = 0
-    from discussions import services as discussions
     from django.utils import timezone
+
+    from discussions import services as discussions
 
     start = timezone.now() - timezone.timedelta(days=30)
     for t in range(topics):

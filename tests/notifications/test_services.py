@@ -72,7 +72,7 @@ def test_normal_hears_replies_to_its_own_topic_mentions_and_answers(world):
 
 
 def test_a_mention_reaches_a_normal_member_but_not_a_muted_one(world):
-    topic = world.ask(body="@[通常 三子] @[静か 四郎] ご意見を")
+    world.ask(body="@[通常 三子] @[静か 四郎] ご意見を")
     assert kinds_of(world.quiet) == ["discussions.mention"]
     assert kinds_of(world.muted) == []
 
@@ -257,7 +257,7 @@ def test_the_inbox_groups_a_topic_newest_first(world):
     for author in (world.replier, world.head, world.quiet):
         world.reply(old, author=author)
     world.ask(title="新しい話題です")
-    page, groups = selectors.inbox_page(user=world.watcher)
+    _, groups = selectors.inbox_page(user=world.watcher)
     assert [g.title for g in groups] == ["新しい話題です", "古い話題"]
     lines = [line.text for line in groups[1].lines]
     assert "3件の新しい返信" in lines and "新しい話題" in lines
