@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions bench-mail bench-search bench-renewal lock clean
+.PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions bench-mail bench-search bench-renewal bench-notifications lock clean
 
 UV_VERSION := 0.13.9
 
@@ -79,6 +79,9 @@ bench-search: install
 ## A simulated April of 年度更新: 20,000 members, reminders, confirmations, lapses (docs/benchmarks.md).
 bench-renewal: install
 	$(BIN)/python scripts/bench_renewal.py $(BENCH_ARGS)
+## Weekly digest for 20,000 members × 5 watched sections, built and queued by one worker.
+bench-notifications: install
+	$(BIN)/python scripts/bench_notifications.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/cache var/mail var/staticfiles var/celerybeat-schedule*

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("moderation.urls")),
     path("", include("renewals.urls")),
+    path("notifications/", include("notifications.urls")),
     path("broadcasts/", include("broadcasts.urls")),
     path("trainings/", include("trainings.urls")),
     path("search/", include("search.urls")),

@@ -21,7 +21,9 @@ class DiscussionsConfig(AppConfig):
         from core import plugins
         from sections import registry
 
-        from . import demo, panels, search_docs, selectors, services
+        from . import demo, notifying, panels, search_docs, selectors, services
+
+        notifying.register()
 
         search_docs.register()
         plugins.register_nav(plugins.NavItem("discussions:qa", "参考Q&A", order=15))
@@ -51,6 +53,11 @@ class DiscussionsConfig(AppConfig):
         registry.register_panel(
             registry.SectionPanel(
                 "discussions", "discussions/_section_panel.html", panels.section_overview, order=20
+            )
+        )
+        registry.register_panel(
+            registry.SectionPanel(
+                "notifications", "notifications/_section_watch.html", panels.section_watch, order=25
             )
         )
         registry.register_stat(

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import selectors
+from notifications import selectors as notification_selectors
+
+from . import notifying, selectors
 from .models import Entry
 
 
@@ -57,3 +59,13 @@ def meeting_panel(request, meeting, membership) -> dict[str, Any]:
             selectors.readable_entries(user, Entry.objects.filter(source_meetings=meeting))
         ),
     }
+
+
+def section_watch(request, section, membership) -> dict[str, Any]:
+    """The section page's 通知レベル form, for members who read its discussions."""
+    user = request.user
+    if not selectors.may_read_section(user=user, section=section, membership=membership):
+        return {"watch_channel": ""}
+    return notification_selectors.watch_panel(
+        user=user, channel=notifying.section_channel(section.pk)
+    )

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
@@ -28,10 +27,9 @@ from django.utils import timezone
 from accounts.models import User
 from core import uploads
 from core.errors import ServiceError
-from outbox.services import mail_enqueue
 from sections.models import Meeting, Section, SectionMembership
 
-from . import search_docs, selectors, text
+from . import notifying, search_docs, selectors, text
 from .models import (
     BODY_MAX,
     TITLE_MAX,
@@ -267,34 +265,16 @@ def _record_mentions(post: Post, resolved: list[tuple[str, User]], now) -> list[
     return [person for _, person in new]
 
 
-def _mail_mentioned(post: Post, people: list[User]) -> None:
-    """A short plain-text mail to each newly mentioned member (the notifications app will
-    take this over with its preferences)."""
-    topic = post.topic
-    for person in people:
-        mail_enqueue(
-            to=person.email,
-            template="discussions_mention",
-            context={
-                "name": person.display_name,
-                "author_name": selectors.author_label(post.author),
-                "topic_title": topic.title,
-                "section_name": topic.section.name,
-                "url": settings.SITE_URL + selectors.post_url(post),
-            },
-            recipient=person,
-            dedupe_key=f"discussions:mention:{post.pk}:{person.pk}",
-        )
-
-
-def _write_body(post: Post, body: str, author, now) -> list[str]:
-    """Set the body, its HTML and its mentions; returns the warnings."""
+def _write_body(post: Post, body: str, author, now, *, event: str | None = None) -> list[str]:
+    """Set the body, its HTML and its mentions, and notify (in this transaction): a new
+    topic (`event="topic"`) or reply ("reply") reaches the watchers; an edit (None) only
+    the newly mentioned. Returns the warnings."""
     resolved, warnings = _resolve_mentions(topic=post.topic, body=body, author=author)
     post.body = body
     post.body_html = text.render_body(body, mentioned=[name for name, _ in resolved])
     post.save()
     new = _record_mentions(post, resolved, now)
-    _mail_mentioned(post, new)
+    notifying.post_written(post=post, mentioned=new, actor=author, event=event, now=now)
     return warnings
 
 
@@ -335,7 +315,7 @@ def topic_create(
     )
     topic.tags.set(_tag_rows(tag_names))
     post = Post(topic=topic, number=1, author=author, created_at=now)
-    warnings = _write_body(post, body, author, now)
+    warnings = _write_body(post, body, author, now, event="topic")
     _save_files(post, checked, now)
     search_docs.index_topic(topic.pk)  # search
     return PostResult(post, warnings)
@@ -408,6 +388,7 @@ def topic_delete(*, topic_id: int, actor, now: datetime | None = None) -> Topic:
     topic.deleted_by = actor
     topic.save(update_fields=["deleted_at", "deleted_by"])
     search_docs.unindex_topic(topic.pk)  # search
+    notifying.topic_withdrawn(topic)
     return topic
 
 
@@ -461,7 +442,7 @@ def reply_create(
     topic.last_activity_at = now
     topic.save(update_fields=["last_number", "reply_count", "last_activity_at"])
     post = Post(topic=topic, number=topic.last_number, author=author, quote=quote, created_at=now)
-    warnings = _write_body(post, body, author, now)
+    warnings = _write_body(post, body, author, now, event="reply")
     _save_files(post, checked, now)
     search_docs.index_post(post)  # search
     return PostResult(post, warnings)
@@ -527,6 +508,7 @@ def post_delete(*, post_id: int, actor, now: datetime | None = None) -> Post:
     post.save(update_fields=["deleted_at", "deleted_by"])
     search_docs.index_post(post)  # search
     search_docs.index_topic(topic.pk)  # search (the answer may have gone)
+    notifying.post_withdrawn(post, keep_author=False)
     return post
 
 
@@ -551,6 +533,7 @@ def post_set_hidden(*, post_id: int, reason: str, actor=None, now: datetime | No
     if post.is_opening:
         Topic.objects.filter(pk=topic.pk).update(hidden_at=now, hidden_reason=reason)
     search_docs.index_visibility(post)  # search
+    notifying.post_withdrawn(post, keep_author=True)
     return post
 
 
@@ -614,6 +597,7 @@ def post_redact(*, post_id: int, actor, body: str, now: datetime | None = None) 
         post.body = body
         post.body_html = text.render_body(body)
         post.save(update_fields=["body", "body_html", "edited_at"])
+    notifying.post_restored(post)
     return post
 
 
@@ -649,6 +633,7 @@ def answer_mark(*, topic_id: int, post_id: int, actor, now: datetime | None = No
         topic=topic, post=post, action=AnswerMark.Action.MARK, actor=actor, created_at=now
     )
     search_docs.index_topic(topic.pk)  # search
+    notifying.answer_marked(topic=topic, post=post, actor=actor, now=now)
     return topic
 
 
@@ -683,11 +668,14 @@ def section_reading_set(*, section_id: int, actor, reading: str) -> SectionSetti
     if not selectors.is_head(user=actor, section=section):
         raise DiscussionError("話題の公開範囲を変えられるのは課長と事務局だけです。", "forbidden")
     setting, _ = SectionSetting.objects.select_for_update().get_or_create(section=section)
+    changed = setting.reading != reading
     setting.reading = reading
     setting.updated_by = actor
     setting.updated_at = timezone.now()
     setting.save()
     search_docs.reading_changed(section.pk, reading)  # search
+    if changed:
+        notifying.reading_changed(section, reading)
     return setting
 
 
@@ -786,7 +774,7 @@ def meeting_notes_save(
     )
     topic.tags.set(_tag_rows(["議事メモ"]))
     post = Post(topic=topic, number=1, author=actor, created_at=now)
-    warnings = _write_body(post, body, actor, now)
+    warnings = _write_body(post, body, actor, now, event="topic")
     _save_files(post, _check_files(files), now)
     search_docs.index_topic(topic.pk)  # search
     return PostResult(post, warnings)

@@ -16,11 +16,12 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from core.access import member, public
 from core.errors import ServiceError
+from notifications import selectors as notification_selectors
 from search import selectors as search_selectors
 from sections import registry as section_registry
 from sections.models import Meeting
 
-from . import cards, search_docs, selectors, services
+from . import cards, notifying, search_docs, selectors, services
 from .forms import (
     EntryForm,
     NotesForm,
@@ -203,6 +204,7 @@ def _topic_context(request, section, membership, topic, *, reply_form=None, page
             quoted = selectors.quotable_post(topic=topic, post_id=int(raw), user=user)
     return {
         **_section_context(request, section, membership, "topics"),
+        **notification_selectors.watch_panel(user=user, channel=notifying.topic_channel(topic.pk)),
         "topic": topic,
         "topic_url": topic.get_absolute_url(),
         "page": page,

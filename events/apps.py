@@ -7,12 +7,18 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import plugins
+        from notifications import registry as notification_registry
 
         from .registry import register_feed_provider
         from .selectors import FEED_PAST_DAYS, registrations_upcoming
         from .services import personal_data_erase, registrations_release_for_user
         from .views import registrations_feed_provider
 
+        notification_registry.register_kind(
+            notification_registry.Kind(
+                "events.promoted", "キャンセル待ちからの参加確定", many="{n}件の参加確定", icon="📅"
+            )
+        )
         register_feed_provider(
             "events",
             registrations_feed_provider,

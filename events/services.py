@@ -20,6 +20,7 @@ from django.utils import timezone
 from core import plugins
 from core.errors import ServiceError
 from core.jst import format_jst, format_jst_range
+from notifications import services as notifications
 from outbox.services import mail_enqueue
 
 from .ics import event_ics
@@ -44,6 +45,9 @@ class RsvpResult:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+PROMOTED = "events.promoted"
 
 
 def _lock_event(event_id: int) -> Event:
@@ -71,6 +75,8 @@ def _mail_context(event: Event, registration: Registration | None = None) -> dic
         "event_online": event.format == Event.Format.ONLINE,
         "event_url": settings.SITE_URL + url if url else settings.SITE_URL,
         "join_opens_minutes": settings.EVENTS_JOIN_LINK_OPENS_MINUTES,
+        # Municipal mail gateways may strip the attached .ics: every such mail links it.
+        "ics_url": settings.SITE_URL + reverse("events:ics", args=[event.pk]),
         **owner.context(event),
     }
     if registration is not None:
@@ -152,6 +158,14 @@ def _promote_waitlist(event: Event, now: datetime) -> list[Registration]:
             template="events_promoted",
             key=str(int(now.timestamp() * 1000)),
             ics=True,
+        )
+        url = owner_for(event).url(event)
+        notifications.notify(
+            kind=PROMOTED,
+            recipients=[registration.user_id],
+            text=f"キャンセル待ちだった「{event.title}」の参加が確定しました。"[:200],
+            url=url or reverse("events:calendar"),
+            now=now,
         )
     return promoted
 

@@ -8,6 +8,7 @@ class SectionsConfig(AppConfig):
     def ready(self) -> None:
         from core import plugins
         from events.registry import register_owner
+        from notifications import registry as notification_registry
 
         from . import demo, search_docs, services
         from .owner import SectionMeetingOwner
@@ -19,6 +20,14 @@ class SectionsConfig(AppConfig):
 
         register_owner(SectionMeetingOwner())
         search_docs.register()
+        notification_registry.register_kind(
+            notification_registry.Kind(
+                services.JOIN_DECIDED,
+                "課への参加申請の結果",
+                many="{n}件の参加申請の結果",
+                icon="🏢",
+            )
+        )
         plugins.register_nav(plugins.NavItem("sections:directory", "部・課", order=10))
         plugins.register_home_panel(
             plugins.HomePanel(

@@ -19,6 +19,7 @@ from accounts.models import AffiliationType, User
 from accounts.selectors import active_members
 from events.models import Registration
 from municipalities.models import LocalGovernment
+from notifications import services as notifications
 
 from . import series_services, services
 from .models import Department, MeetingSeries, Section, SectionMembership
@@ -79,6 +80,10 @@ def seed(stdout) -> None:
             role = "head" if position == 0 else "deputy" if position == 1 else "member"
             new_memberships.append(SectionMembership(section=section, user=user, role=role))
     SectionMembership.objects.bulk_create(new_memberships, ignore_conflicts=True)
+    # As joining does: every member watches their sections at 新しい話題のみ.
+    notifications.watches_joined(
+        pairs=[(m.user_id, services.section_channel(m.section_id)) for m in new_memberships]
+    )
 
     created = 0
     registrations: list[Registration] = []

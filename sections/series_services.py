@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.jst import format_jst_range
@@ -742,6 +743,9 @@ def _notify_change(root: MeetingSeries, change: SeriesChange, now: dt.datetime) 
                 "series_title": root.title,
                 "section_name": section.name,
                 "series_url": settings.SITE_URL + root.get_absolute_url(),
+                # The attached .ics may be stripped by a mail gateway: the same file online.
+                "ics_url": settings.SITE_URL
+                + reverse("sections:series_ics", args=[section.slug, root.pk]),
                 "changed": changed_lines,
                 "cancelled": cancelled_lines,
             },

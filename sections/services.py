@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core import plugins
 from core.errors import ServiceError
 from events import services as event_services
+from notifications import services as notifications
 from outbox.services import mail_enqueue
 
 from . import rules, search_docs
@@ -37,6 +39,14 @@ Role = SectionMembership.Role
 
 class SectionError(ServiceError):
     """A section rule said no (membership, headship, meetings)."""
+
+
+JOIN_DECIDED = "sections.join_decided"
+
+
+def section_channel(section_id: int) -> str:
+    """The notifications channel of a section (its members' watching level)."""
+    return f"section:{section_id}"
 
 
 def _lock_section(section_id: int) -> Section:
@@ -120,7 +130,9 @@ def section_join(*, section_id: int, user: User) -> SectionMembership:
     if invitation is not None:
         invitation.status = Invitation.Status.ACCEPTED
         invitation.save(update_fields=["status"])
-    return SectionMembership.objects.create(section=section, user=user, role=Role.MEMBER)
+    membership = SectionMembership.objects.create(section=section, user=user, role=Role.MEMBER)
+    notifications.watch_joined(user=user, channel=section_channel(section.pk))
+    return membership
 
 
 @transaction.atomic
@@ -135,6 +147,7 @@ def section_leave(*, section_id: int, user: User) -> None:
         )
     membership.delete()
     _withdraw_from_section_meetings(section, user)
+    notifications.watch_left(user=user, channel=section_channel(section.pk))
 
 
 @transaction.atomic
@@ -199,6 +212,15 @@ def join_request_decide(
         SectionMembership.objects.get_or_create(
             section=section, user=request.user, defaults={"role": Role.MEMBER}
         )
+        notifications.watch_joined(user=request.user, channel=section_channel(section.pk))
+    notifications.notify(
+        kind=JOIN_DECIDED,
+        object_id=request.pk,
+        recipients=[request.user.pk],
+        actor=actor,
+        text=f"「{section.name}」への参加が{'承認' if accept else '見送られ'}ました。"[:200],
+        url=reverse("sections:detail", args=[section.slug]),
+    )
     mail_enqueue(
         to=request.user.email,
         template="sections_join_decided",
@@ -263,6 +285,7 @@ def member_remove(*, section_id: int, actor: User, user_id: int) -> None:
         raise SectionError("課長・課長補佐を外せるのは課長だけです（課長は交代で変更します）。")
     target.delete()
     _withdraw_from_section_meetings(section, target.user)
+    notifications.watch_left(user=target.user, channel=section_channel(section.pk))
 
 
 @transaction.atomic

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "outbox",
     "municipalities",
     "accounts",
+    "notifications",
     "events",
     "search",
     "sections",
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
                 "renewals.context_processors.banner",
+                "notifications.context_processors.bell",
             ],
         },
     }
@@ -273,6 +275,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "moderation-sweep": {"task": "moderation.tasks.moderation_sweep", "schedule": 300.0},
     # renewals (年度更新): open cycles, the reminder due now (exactly once), lapses.
     "renewals-scan": {"task": "renewals.tasks.renewals_scan", "schedule": crontab(minute="*/15")},
+    # notifications: due digests (daily 7:00 JST, weekly Monday 7:00 JST), exactly once each.
+    "notifications-digests": {
+        "task": "notifications.tasks.digests_send",
+        "schedule": crontab(minute="*/15"),
+    },
     # sections: keep meeting series topped up (concrete meetings for the next weeks).
     "sections-series-top-up": {
         "task": "sections.tasks.series_top_up",

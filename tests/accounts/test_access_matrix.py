@@ -75,6 +75,9 @@ EXPECTED_404 = {
     ),
     ("member", "qa/<int:entry_id>/publish/"): "publishing a 参考Q&A entry is for staff only",
     ("member", "moderation/members/<int:user_id>/penalty/"): "penalties are for staff only",
+    ("staff", "notifications/<int:notification_id>/open/"): (
+        "a notification opens only for its recipient (the world's is the member's)"
+    ),
 }
 # The world's topic and reply were written by another member of section A: only their
 # author edits them (tests/discussions/test_views.py covers the author's own pages).

@@ -166,6 +166,21 @@ NOT_PERSONAL: dict[str, str] = {
     "renewals.Renewal.choice": "a code",
     "renewals.Reminder.kind": "a code",
     "renewals.BodyChange.affiliation_type": "a code",
+    # notifications: keys and codes (the member's rows are deleted on withdrawal)
+    "notifications.Watch.channel": "a channel key (ids only)",
+    "notifications.Watch.level": "a code",
+    "notifications.Notification.kind": "a code",
+    "notifications.Notification.group": "a key (ids only)",
+    "notifications.Notification.scope": "a key (ids only)",
+    "notifications.Preference.digest": "a code",
+    "notifications.Preference.digest_period": "a period key",
+    "notifications.Announcement.title": "staff-written to all members",
+    "notifications.Announcement.body": "staff-written to all members",
+    "notifications.Announcement.body_html": "staff-written to all members",
+}
+# Declared by outbox's PersonalData once its eraser lands with the outbox rework.
+PENDING_OUTBOX = {
+    f"outbox.OutgoingMail.{name}" for name in ("to_email", "context", "subject", "body", "headers")
 }
 TEXT_LIKE = (models.CharField, models.TextField, models.JSONField, models.FileField)
 
@@ -332,6 +347,15 @@ def busy_member():
         author=member,
         body="ありがとうございます。",
     )
+    # Notifications: the member's inbox (the mention above), levels and mail settings;
+    # the colleague's inbox names the member as the one who replied.
+    from notifications import services as notification_services
+    from notifications.models import Notification
+
+    notification_services.watch_set(user=member, channel=f"topic:{question.topic_id}", level="mute")
+    notification_services.preference_update(user=member, digest="daily", mention=False)
+    assert Notification.objects.filter(recipient=member).exists()
+    assert Notification.objects.filter(actor=member).exists()
     events_services.calendar_feed_get_or_create(user=member)
     # Moderation: the member reports a colleague's reply (その他, with text); their own
     # question is reported, redacted by staff (the original kept for staff) and they are
@@ -401,6 +425,17 @@ def test_withdrawal_leaves_none_of_the_members_strings_in_the_database(busy_memb
     left = {key: value for key, value in SECRETS.items() if value in after}
 
     assert not left, f"still in the database after 退庁: {left}"
+
+
+def test_withdrawal_empties_the_members_notifications(busy_member):
+    from notifications.models import Notification, Preference, Watch
+
+    member, _ = busy_member
+    accounts_services.member_withdraw(user_id=member.pk, actor=member)
+    assert not Notification.objects.filter(recipient=member).exists()
+    assert not Notification.objects.filter(actor=member).exists()
+    assert not Watch.objects.filter(user=member).exists()
+    assert not Preference.objects.filter(user=member).exists()
 
 
 def test_withdrawal_ends_memberships_and_requests_and_keeps_the_audit_facts(busy_member):

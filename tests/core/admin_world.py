@@ -128,6 +128,13 @@ def admin_world() -> AdminWorld:
     )
     series_services.series_join(series_id=o["series"].pk, user=head)
 
+    # Notifications: a published お知らせ (in every member's inbox).
+    from notifications import services as notification_services
+
+    o["announcement"] = notification_services.announcement_publish(
+        actor=superuser, title="メンテナンスのお知らせ", body="本日21時から"
+    )
+
     # Discussions: a question answered and marked, a reading setting, notes with a 書記,
     # and a 参考Q&A entry made from the question.
     question = discussion_services.topic_create(

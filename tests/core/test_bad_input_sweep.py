@@ -635,6 +635,20 @@ def build_world(tmp_path) -> World:
         r[f"moderation/cases/<int:case_id>/{suffix}", "case_id"] = [case_a.pk, case_b.pk]
     r["moderation/members/<int:user_id>/penalty/", "user_id"] = [member_b.pk, other.pk]
     r["moderation/penalties/<int:penalty_id>/lift/", "penalty_id"] = [penalty.pk]
+    # notifications: the head's own notification (another member's answers 404), an
+    # お知らせ, and a real unsubscribe token (public, signed).
+    from notifications import services as notification_services
+
+    announcement = notification_services.announcement_publish(
+        actor=staff_noperm, title="お知らせ", body="本文"
+    )
+    own = head.notifications.order_by("pk").first()
+    others = other.notifications.order_by("pk").first()
+    r["notifications/<int:notification_id>/open/", "notification_id"] = [own.pk, others.pk]
+    r["notifications/announcements/<int:announcement_id>/", "announcement_id"] = [announcement.pk]
+    r["notifications/unsubscribe/<str:token>/", "token"] = [
+        notification_services.unsubscribe_token(user_id=head.pk, mail="digest")
+    ]
     r["admin/broadcasts/programme/<int:pk>/generate/", "pk"] = [programme.pk]
     r["admin/trainings/training/<int:pk>/registrants/", "pk"] = [training.pk]
     r["admin/trainings/training/<int:pk>/registrants.csv", "pk"] = [training.pk]

@@ -20,6 +20,8 @@ RANKS = {
     "outbox": 1,
     "municipalities": 2,
     "accounts": 3,
+    # Below every feature that notifies (events, sections, discussions, moderation).
+    "notifications": 3.5,
     "events": 4,
     "search": 4,
     "sections": 5,

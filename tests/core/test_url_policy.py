@@ -48,6 +48,9 @@ def test_the_public_set_is_exactly_what_the_policy_lists():
     qa_public = ("qa/", "qa/<int:entry_id>/")
     # conduct/: the 行動規範 is public (docs/moderation.md); accepting it is for members.
     conduct_public = ("conduct/",)
+    # One-click unsubscribe (RFC 8058): mail clients POST without a session; the signed
+    # token is the key (docs/notifications.md).
+    qa_public += ("notifications/unsubscribe/<str:token>/",)
     for route in public:
         assert (
             route == ""

@@ -379,7 +379,7 @@ def test_a_mention_of_a_reader_is_recorded_marked_and_mailed(
     mention = Mention.objects.get()
     assert (mention.user, mention.written) == (world.outsider, "外部三郎")
     assert '<span class="mention">@外部三郎</span>' in result.post.body_html
-    sent = OutgoingMail.objects.get(template="discussions_mention")
+    sent = OutgoingMail.objects.get(template="notifications_mention")
     assert sent.to_email == world.outsider.email
     assert "回答 太郎" in sent.body and topic.title in sent.body
     assert "http://" in sent.body and f"#post-{result.post.number}" in sent.body
@@ -392,7 +392,7 @@ def test_a_mention_of_someone_who_may_not_read_does_nothing_and_says_so(world):
         topic_id=topic.pk, author=world.member2, body="@[外部 三郎] さんにも聞きたい"
     )
     assert not Mention.objects.exists()
-    assert not OutgoingMail.objects.filter(template="discussions_mention").exists()
+    assert not OutgoingMail.objects.filter(template="notifications_mention").exists()
     assert any("読めないため" in w for w in result.warnings)
     assert 'class="mention"' not in result.post.body_html
 
@@ -430,7 +430,7 @@ def test_an_edit_mails_only_the_newly_mentioned(world):
         post_id=reply.pk, actor=world.member2, body="@[課長 一郎] @[補佐 二郎] 追記"
     )
     recipients = sorted(
-        OutgoingMail.objects.filter(template="discussions_mention").values_list(
+        OutgoingMail.objects.filter(template="notifications_mention").values_list(
             "to_email", flat=True
         )
     )
@@ -714,7 +714,7 @@ def test_mail_is_plain_text_only(world, django_capture_on_commit_callbacks):
         services.reply_create(topic_id=topic.pk, author=world.member2, body="@[課長 一郎] 見て")
     from outbox.services import mail_deliver
 
-    row = OutgoingMail.objects.get(template="discussions_mention")
+    row = OutgoingMail.objects.get(template="notifications_mention")
     mail_deliver(mail_id=row.pk)
     message = mail.outbox[-1]
     assert '"研修" <A&B>' in message.subject and '"研修" <A&B>' in message.body

@@ -144,7 +144,7 @@ def test_the_admin_escapes_everything(client, world):
 
 def test_mails_are_plain_text_with_the_text_as_written(world):
     _hostile(world)
-    mails = OutgoingMail.objects.filter(template="discussions_mention")
+    mails = OutgoingMail.objects.filter(template="notifications_mention")
     assert mails.count() == 2
     for mail in mails:
         assert "&lt;" not in mail.subject and "&quot;" not in mail.body
