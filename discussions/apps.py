@@ -52,6 +52,8 @@ class DiscussionsConfig(AppConfig):
                 "discussions", "discussions/_section_panel.html", panels.section_overview, order=20
             )
         )
+        # The panels read the section's setting (reading, open posting): with the section.
+        registry.register_section_related("discussion_setting")
         registry.register_stat(
             registry.DirectoryStat("topics_30d", "30日間の話題", selectors.recent_topic_counts)
         )

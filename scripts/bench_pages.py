@@ -159,40 +159,9 @@ def median(values: list[float]) -> float:
 
 def pages() -> tuple[object, list[tuple[str, str]]]:
     """The signed-in member and the pages to measure (label, path)."""
-    from django.utils import timezone
+    from portal.management.commands.bench_dataset import member_pages
 
-    from accounts.models import User
-    from events.models import Event
-    from portal.management.commands.bench_dataset import MARKER
-    from sections.models import Meeting, SectionMembership
-    from trainings.models import Training
-
-    head = User.objects.get(email=MARKER)
-    big = SectionMembership.objects.get(user=head, role="head").section
-    now = timezone.now()
-    meeting = (
-        Meeting.objects.filter(section=big, event__starts_at__gt=now)
-        .order_by("event__starts_at")
-        .first()
-    )
-    training = Training.objects.filter(event__starts_at__gt=now).order_by("event__starts_at")[0]
-    other = User.objects.filter(email__startswith="bench0").order_by("id")[5]
-    assert meeting and Event.objects.count() > 2000
-    return head, [
-        ("home", "/members/"),
-        ("section directory", "/sections/"),
-        (f"section ({big.memberships.count():,} members)", f"/sections/{big.slug}/"),
-        ("meeting", meeting.get_absolute_url()),
-        ("broadcasts tonight", "/broadcasts/"),
-        ("broadcasts schedule", "/broadcasts/schedule/"),
-        ("broadcasts archive", "/broadcasts/archive/"),
-        ("trainings list", "/trainings/"),
-        ("training detail", f"/trainings/{training.pk}/"),
-        ("member directory", "/members/directory/"),
-        ("profile", f"/members/{other.pk}/"),
-        ("calendar", "/events/calendar/"),
-        ("coverage (signed in)", "/coverage/"),
-    ]
+    return member_pages()
 
 
 def sign_in(user) -> str:

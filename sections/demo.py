@@ -20,6 +20,7 @@ from events.models import Registration
 from municipalities.models import LocalGovernment
 
 from . import series_services, services
+from .counts import recount_members
 from .models import Department, MeetingSeries, Section, SectionMembership
 from .reference import load as load_reference
 
@@ -78,6 +79,7 @@ def seed(stdout) -> None:
             role = "head" if position == 0 else "deputy" if position == 1 else "member"
             new_memberships.append(SectionMembership(section=section, user=user, role=role))
     SectionMembership.objects.bulk_create(new_memberships, ignore_conflicts=True)
+    recount_members()  # bulk_create bypassed the services that keep member_count
 
     created = 0
     registrations: list[Registration] = []
