@@ -172,7 +172,7 @@ def fetch(url: str) -> bytes:
         return response.read()
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -109,7 +109,7 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
     return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
