@@ -65,9 +65,13 @@ def _detail_context(request, section: Section) -> dict:
     member_count = selectors.member_count(section=section)
     members_page = None
     if can_see:
-        paginator = Paginator(selectors.members(section=section), MEMBERS_PER_PAGE)
-        paginator.count = member_count  # already counted: no second COUNT query
+        members = selectors.members(section=section)
+        # Page through the ids (an index range of membership_list_order), then load that
+        # page's 50 rows with their members: one query, even on page 60 of 3,000.
+        paginator = Paginator(members.values_list("pk", flat=True), MEMBERS_PER_PAGE)
+        paginator.count = member_count  # kept on the section: no COUNT query
         members_page = paginator.get_page(request.GET.get("page"))
+        members_page.object_list = list(members.filter(pk__in=members_page.object_list))
         if can_manage:
             _member_action_urls(section, members_page.object_list)
     upcoming, past = selectors.meetings_listed(section=section)
