@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed lint format e2e bench bench-pages bench-discussions bench-mail bench-search bench-renewal bench-notifications lock clean
+.PHONY: run test install migrate seed lint format e2e bench bench-coverage bench-pages bench-discussions bench-mail bench-search bench-renewal bench-notifications lock clean
 
 UV_VERSION := 0.13.9
 
@@ -58,13 +58,24 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements/lock.txt --python $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml -o requirements/base.txt --python $(BIN)/python
 
-## Coverage-page benchmark with gunicorn and wrk (see docs/benchmarks.md).
+## Every benchmark of issue 18, then one table of all their rows (docs/benchmarks.md).
+## Needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/yokoito make bench
+## Each step writes var/bench-results/<step>.json (scripts/bench_results.py); a step that
+## misses a target does not stop the others, and `make bench` fails at the end.
+BENCH_STEPS := bench-coverage bench-pages
+BENCH_STEPS += bench-mail
 bench: install
+	$(BIN)/python scripts/bench_results.py --reset
+	status=0; for step in $(BENCH_STEPS); do $(MAKE) --no-print-directory $$step || status=1; done; \
+	$(BIN)/python scripts/bench_results.py || status=1; exit $$status
+
+## Coverage-page benchmark with gunicorn and wrk (see docs/benchmarks.md).
+bench-coverage: install
 	$(BIN)/python scripts/bench_coverage.py
 
 ## Member pages at 20,000 members beside /healthz, and RSVP contention (PostgreSQL).
 bench-pages: install
-	$(BIN)/python scripts/bench_pages.py
+	$(BIN)/python scripts/bench_pages.py $(BENCH_PAGES_ARGS)
 
 ## Topic list and topic page with 100,000 posts, signed in, beside /healthz (docs/benchmarks.md).
 bench-discussions: install

@@ -60,6 +60,8 @@ class DiscussionsConfig(AppConfig):
                 "notifications", "notifications/_section_watch.html", panels.section_watch, order=25
             )
         )
+        # The panels read the section's setting (reading, open posting): with the section.
+        registry.register_section_related("discussion_setting")
         registry.register_stat(
             registry.DirectoryStat("topics_30d", "30日間の話題", selectors.recent_topic_counts)
         )

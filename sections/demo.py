@@ -22,6 +22,7 @@ from municipalities.models import LocalGovernment
 from notifications import services as notifications
 
 from . import series_services, services
+from .counts import recount_members
 from .models import Department, MeetingSeries, Section, SectionMembership
 from .reference import load as load_reference
 
@@ -84,6 +85,7 @@ def seed(stdout) -> None:
     notifications.watches_joined(
         pairs=[(m.user_id, services.section_channel(m.section_id)) for m in new_memberships]
     )
+    recount_members()  # bulk_create bypassed the services that keep member_count
 
     created = 0
     registrations: list[Registration] = []

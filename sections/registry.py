@@ -10,6 +10,7 @@ From an `AppConfig.ready()` (e.g. discussions):
     registry.register_stat(registry.DirectoryStat("topics_30d", "30日間の話題", counts))
     registry.register_meeting_links(registry.MeetingLinks("notes", links))
     registry.register_meeting_panel(registry.MeetingPanel("notes", template, context))
+    registry.register_section_related("discussion_setting")  # loaded by section_get
 
 Every callable is called once per page with everything the page lists (never once per
 row), so a page's query count stays bounded whatever the number of sections or meetings.
@@ -62,6 +63,24 @@ def tabs_for(section) -> list[dict[str, str]]:
             }
         )
     return items
+
+
+# --- Rows loaded with the section ---------------------------------------------------------
+
+_section_related: list[str] = []
+
+
+def register_section_related(*paths: str) -> None:
+    """Relations of Section that a higher app's panels read (e.g. discussions'
+    "discussion_setting"): `selectors.section_get` loads them with the section, in its one
+    query, instead of each panel asking again."""
+    for path in paths:
+        if path not in _section_related:
+            _section_related.append(path)
+
+
+def section_related() -> tuple[str, ...]:
+    return tuple(_section_related)
 
 
 # --- Panels on the section's overview page ------------------------------------------------

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from events.models import Event, Registration
+from events.selectors import going_count
 
 from . import recurrence, registry
 from .models import Meeting, MeetingSeries, Section, SeriesSubscription
@@ -101,27 +102,27 @@ class SeriesLine:
 def section_series_lines(
     *, section: Section, user: User, now: dt.datetime | None = None
 ) -> list[SeriesLine]:
-    """The section's series, one line each (running first, by next date). Two queries
-    whatever the number of series: the parts with their next meeting, and the member's
-    joins."""
+    """The section's series, one line each (running first, by next date). One query
+    whatever the number of series: the parts with their next meeting and whether the
+    member joined (a join always points at the root, which is one of the parts)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     upcoming = Meeting.objects.filter(
         series=OuterRef("pk"), event__status=Event.Status.SCHEDULED, event__starts_at__gt=now
     ).order_by("event__starts_at")
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
     parts = list(
         MeetingSeries.objects.filter(section=section)
         .annotate(
             next_at=Subquery(upcoming.values("event__starts_at")[:1]),
             next_meeting_id=Subquery(upcoming.values("pk")[:1]),
+            joined=Exists(
+                SeriesSubscription.objects.filter(series=OuterRef("pk"), user_id=user_id)
+            ),
         )
         .order_by("starts_on", "pk")
     )
-    joined = set(
-        SeriesSubscription.objects.filter(series__section=section, user=user).values_list(
-            "series_id", flat=True
-        )
-    )
+    joined = {part.pk for part in parts if part.joined}
     chains: dict[int, list[MeetingSeries]] = {}
     for part in parts:
         chains.setdefault(part.root_id or part.pk, []).append(part)
@@ -162,16 +163,16 @@ class Entry:
     extra_links: list = field(default_factory=list)
 
 
-def _meetings(parts: list[MeetingSeries]) -> QuerySet[Meeting]:
+def _meetings(parts: list[MeetingSeries], user) -> QuerySet[Meeting]:
+    """The parts' meetings with `going_count` and the member's own answer (`my_answer`),
+    both correlated on the registrations' indexes: one query."""
+    mine = Registration.objects.filter(
+        event=OuterRef("event_id"), user_id=user.pk if user.is_authenticated else None
+    )
     return (
         Meeting.objects.filter(series__in=parts)
         .select_related("event", "section", "series")
-        .annotate(
-            going_count=Count(
-                "event__registrations",
-                filter=Q(event__registrations__status=R.GOING),
-            )
-        )
+        .annotate(going_count=going_count(), my_answer=Subquery(mine.values("status")[:1]))
     )
 
 
@@ -183,14 +184,17 @@ def series_page(
     member's own answers. A fixed number of queries whatever the number of meetings."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    parts = series_parts(root=root)
-    part = current_part(parts, now)
-    meetings = list(_meetings(parts).order_by("event__starts_at", "pk"))
-    statuses = dict(
-        Registration.objects.filter(
-            user=user, event_id__in=[m.event_id for m in meetings]
-        ).values_list("event_id", "status")
+    user_id = user.pk if user.is_authenticated else None
+    parts = list(
+        MeetingSeries.objects.filter(Q(pk=root.pk) | Q(root_id=root.pk))
+        .annotate(
+            joined=Exists(SeriesSubscription.objects.filter(series=OuterRef("pk"), user_id=user_id))
+        )
+        .order_by("starts_on", "pk")
     )
+    part = current_part(parts, now)
+    meetings = list(_meetings(parts, user).order_by("event__starts_at", "pk"))
+    statuses = {m.event_id: m.my_answer for m in meetings if m.my_answer}
     labels = dict(R.choices)
     upcoming: list[Entry] = []
     past: list[Entry] = []
@@ -231,7 +235,7 @@ def series_page(
         "later_count": len(later),
         "later_first": min(later) if later else None,
         "horizon_weeks": settings.SECTIONS_SERIES_HORIZON_WEEKS,
-        "joined": SeriesSubscription.objects.filter(series=root, user=user).exists(),
+        "joined": any(p.joined for p in parts if p.pk == root.pk),
         "next_meeting": next(
             (e.meeting for e in upcoming if e.meeting and not e.meeting.event.is_cancelled),
             None,

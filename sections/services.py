@@ -21,6 +21,7 @@ from notifications import services as notifications
 from outbox.services import mail_enqueue
 
 from . import rules, search_docs
+from .counts import keeps_member_count, recount_members
 from .models import (
     Invitation,
     JoinRequest,
@@ -110,6 +111,7 @@ def _require_writer(user: User) -> None:
 
 
 @transaction.atomic
+@keeps_member_count
 def section_join(*, section_id: int, user: User) -> SectionMembership:
     """Join an open section at once (idempotent), or accept a pending invitation."""
     section = _lock_section(section_id)
@@ -136,6 +138,7 @@ def section_join(*, section_id: int, user: User) -> SectionMembership:
 
 
 @transaction.atomic
+@keeps_member_count
 def section_leave(*, section_id: int, user: User) -> None:
     section = _lock_section(section_id)
     membership = _membership(section, user)
@@ -190,6 +193,7 @@ def join_request_withdraw(*, section_id: int, user: User) -> None:
 
 
 @transaction.atomic
+@keeps_member_count(section_of=lambda request, **_: request.section_id)
 def join_request_decide(
     *, request_id: int, actor: User, accept: bool, message: str = ""
 ) -> JoinRequest:
@@ -272,6 +276,7 @@ def invitation_create(*, section_id: int, actor: User, user: User) -> Invitation
 
 
 @transaction.atomic
+@keeps_member_count
 def member_remove(*, section_id: int, actor: User, user_id: int) -> None:
     section = _lock_section(section_id)
     actor_membership = _require_manager(section, actor)
@@ -411,7 +416,16 @@ def personal_data_erase(*, user: User, emails: list[str]) -> None:
     left without a 課長 is for staff to fill), pending join requests are withdrawn and
     invitations declined, and every message they wrote or received is cleared."""
     now = timezone.now()
+    # Their sections' rows first (the lock order of every membership change), so their
+    # member counts are recounted without racing a join.
+    left = list(
+        Section.objects.select_for_update(of=("self",))
+        .filter(memberships__user=user)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     SectionMembership.objects.filter(user=user).delete()
+    recount_members(left)
     SeriesSubscription.objects.filter(user=user).delete()
     JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.WITHDRAWN, decided_at=now

@@ -128,6 +128,15 @@ class SectionMembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(MemberFactory)
     role = "member"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the membership services do: keep Section.member_count right (issue 18).
+        from sections.counts import recount_members
+
+        membership = super()._create(model_class, *args, **kwargs)
+        recount_members([membership.section_id])
+        return membership
+
 
 class EventFactory(factory.django.DjangoModelFactory):
     """An online event two days from now, one hour long."""

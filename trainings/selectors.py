@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UNDER_REVIEW_STATES, User
 from events.models import Event, Registration
+from events.selectors import going_count
 
 from .models import Training
 
@@ -132,15 +133,9 @@ def _base() -> QuerySet[Training]:
 
 def trainings_for_list(*, upcoming: bool, now: datetime | None = None) -> QuerySet[Training]:
     now = now or timezone.now()
-    qs = (
-        _base()
-        .filter(is_orientation=False)
-        .annotate(
-            going_count=Count(
-                "event__registrations", filter=Q(event__registrations__status=S.GOING)
-            )
-        )
-    )
+    # going_count: a correlated count per listed training on the registrations' index, not
+    # a join that aggregated every registration of every training first (issue 18).
+    qs = _base().filter(is_orientation=False).annotate(going_count=going_count())
     if upcoming:
         return qs.filter(event__ends_at__gt=now).order_by("event__starts_at", "pk")
     return qs.filter(event__ends_at__lte=now).order_by("-event__starts_at", "-pk")

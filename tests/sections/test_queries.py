@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.models import Event, Registration
+from sections.counts import recount_members
 from sections.models import Meeting, Section, SectionMembership
 from tests.factories import MemberFactory, local_government
 
@@ -54,6 +55,7 @@ def big_community():
             for k in range(3)
         ]
     )
+    recount_members()  # bulk_create bypassed the services that keep Section.member_count
     now = timezone.now()
     events = Event.objects.bulk_create(
         [
@@ -87,13 +89,14 @@ def big_community():
 
 def test_directory_query_count(client, big_community, django_assert_max_num_queries):
     client.force_login(big_community["users"][0])
-    with django_assert_max_num_queries(7):  # +1: the notifications bell
+    # Session, user, departments, sections, next meetings, the member's sections, topics.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("sections:directory"))
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("data-section=") == 60
     assert "次回" in html
-    with django_assert_max_num_queries(7):  # +1: the notifications bell
+    with django_assert_max_num_queries(7):
         client.get(reverse("sections:directory"), {"type": "work", "q": "課"}, HTTP_HX_REQUEST="1")
 
 
@@ -101,21 +104,15 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
     section = big_community["sections"][0]
     user = SectionMembership.objects.filter(section=section, role="head").first().user
     client.force_login(user)
-    # Bounded, not yet the 12 of issue 18: series and discussions panels add 7 (see
-    # docs/benchmarks.md, "Member pages").
-    with django_assert_max_num_queries(
-        19
-    ):  # +2: the notifications bell and the section's 通知レベル
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("sections:detail", args=[section.slug]))
     html = response.content.decode()
     assert response.status_code == 200
     members = SectionMembership.objects.filter(section=section).count()
     assert members > 100
     assert f"メンバー（{members}人）" in html
-    assert html.count("<tr>") == 1 + min(members, 100)  # header + one page
-    with django_assert_max_num_queries(
-        19
-    ):  # +2: the notifications bell and the section's 通知レベル
+    assert html.count("<tr>") == 1 + min(members, 50)  # header + one page of 50
+    with django_assert_max_num_queries(12):
         page2 = client.get(reverse("sections:detail", args=[section.slug]), {"page": 2})
     assert page2.status_code == 200
 

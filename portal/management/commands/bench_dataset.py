@@ -20,7 +20,7 @@ import time
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import AffiliationType, User
@@ -28,6 +28,7 @@ from broadcasts.models import Episode, Programme
 from core.jst import JST
 from events.models import Event, Registration
 from municipalities.models import LocalGovernment
+from sections.counts import recount_members
 from sections.models import Department, Meeting, Section, SectionMembership
 from sections.owner import KIND as MEETING_KIND
 from trainings.models import KIND as TRAINING_KIND
@@ -64,6 +65,13 @@ class Command(BaseCommand):
                     f"  {text} ({time.monotonic() - started:.1f} s)"
                 ),
             )
+        if connection.vendor == "postgresql":
+            # Fresh statistics and visibility map, as autovacuum keeps them on a live
+            # database: without them the planner takes 20,000 bulk-inserted rows for a few
+            # hundred, and no index-only scan avoids the heap. (VACUUM only outside a
+            # transaction: a test runs the command inside one.)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         summary = "、".join(f"{label} {value:,}" for label, value in counts.items())
         self.stdout.write(
             self.style.SUCCESS(f"作成しました: {summary}（{time.monotonic() - started:.1f} 秒）")
@@ -142,6 +150,7 @@ def build(
                 taken.add((section.pk, user.pk))
                 memberships.append(SectionMembership(section=section, user=user))
     SectionMembership.objects.bulk_create(memberships, batch_size=5000)
+    recount_members()  # as the membership services keep it (sections/counts.py)
     log(f"sections {len(sections)}, memberships {len(memberships):,}")
 
     # Meetings: spread over the past 300 and the next 60 days, most in the big section's
@@ -151,6 +160,8 @@ def build(
         starts = (now + dt.timedelta(days=rng.randint(-300, 60), hours=rng.randint(0, 23))).replace(
             minute=0, second=0
         )
+        if i == 0:  # the big section's next meeting (the benchmark's meeting page)
+            starts = (now + dt.timedelta(days=3)).replace(minute=0, second=0)
         events.append(
             Event(
                 kind=MEETING_KIND,
@@ -163,7 +174,9 @@ def build(
             )
         )
     Event.objects.bulk_create(events, batch_size=2000)
-    meeting_events = list(Event.objects.filter(kind=MEETING_KIND, title__startswith="情報交換会 "))
+    meeting_events = list(
+        Event.objects.filter(kind=MEETING_KIND, title__startswith="情報交換会 ").order_by("pk")
+    )
     Meeting.objects.bulk_create(
         [
             Meeting(
@@ -209,6 +222,8 @@ def build(
         starts = (now + dt.timedelta(days=rng.randint(-200, 120))).replace(
             hour=12, minute=0, second=0
         )
+        if i == 0:  # an upcoming one, open for applications (the training page)
+            starts = (now + dt.timedelta(days=20)).replace(hour=12, minute=0, second=0)
         events.append(
             Event(
                 kind=TRAINING_KIND,
@@ -287,3 +302,38 @@ def build(
         "研修": len(training_events),
         "参加登録": len(rows),
     }
+
+
+def member_pages() -> tuple[User, list[tuple[str, str]]]:
+    """The benchmark's signed-in member (head of the big section) and the member pages
+    it measures, as (label, path): used by scripts/bench_pages.py and by
+    tests/portal/test_bench_pages.py (query counts constant in the data size)."""
+    head = User.objects.get(email=MARKER)
+    big = SectionMembership.objects.select_related("section").get(user=head, role="head").section
+    now = timezone.now()
+    meeting = (
+        Meeting.objects.filter(section=big, event__starts_at__gt=now)
+        .select_related("section")
+        .order_by("event__starts_at")
+        .first()
+    )
+    training = Training.objects.filter(event__starts_at__gt=now, is_orientation=False).order_by(
+        "event__starts_at"
+    )[0]
+    other = User.objects.filter(email__startswith="bench0").order_by("id")[5]
+    assert meeting is not None, "the big section has no upcoming meeting"
+    return head, [
+        ("home", "/members/"),
+        ("section directory", "/sections/"),
+        (f"section ({big.member_count:,} members)", big.get_absolute_url()),
+        ("meeting", meeting.get_absolute_url()),
+        ("broadcasts tonight", "/broadcasts/"),
+        ("broadcasts schedule", "/broadcasts/schedule/"),
+        ("broadcasts archive", "/broadcasts/archive/"),
+        ("trainings list", "/trainings/"),
+        ("training detail", f"/trainings/{training.pk}/"),
+        ("member directory", "/members/directory/"),
+        ("profile", f"/members/{other.pk}/"),
+        ("calendar", "/events/calendar/"),
+        ("coverage (signed in)", "/coverage/"),
+    ]
