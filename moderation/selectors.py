@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -290,9 +292,28 @@ def my_penalties(user) -> list[Penalty]:
 # --- 行動規範 -------------------------------------------------------------------------------
 
 
+CONDUCT_SECONDS = 60
+_conduct: dict[str, Any] = {}  # this process's 行動規範 in force, and until when it holds
+
+
 def current_conduct(*, now: datetime | None = None) -> CodeOfConduct | None:
-    now = now or timezone.now()
-    return CodeOfConduct.objects.filter(published_at__lte=now).order_by("-version").first()
+    """The 行動規範 in force. Asked before every post and on every page that offers a
+    form, so each process keeps the answer for a minute (`conduct_forget`, called by the
+    services that publish a version, drops it at once)."""
+    if now is not None:
+        return CodeOfConduct.objects.filter(published_at__lte=now).order_by("-version").first()
+    clock = time.monotonic()
+    if _conduct.get("until", 0.0) > clock:
+        return _conduct["value"]
+    value = (
+        CodeOfConduct.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
+    )
+    _conduct.update(value=value, until=clock + CONDUCT_SECONDS)
+    return value
+
+
+def conduct_forget() -> None:
+    _conduct.clear()
 
 
 def accepted_version(user) -> int | None:

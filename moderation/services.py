@@ -538,12 +538,15 @@ def conduct_publish(*, title: str, body: str, now: datetime | None = None) -> Co
     """A new version (the next number): every member is asked to accept it again before
     their next post. (Staff publish in the admin; the demo and tests call this.)"""
     last = CodeOfConduct.objects.select_for_update().order_by("-version").first()
-    return CodeOfConduct.objects.create(
+    conduct = CodeOfConduct.objects.create(
         version=(last.version + 1) if last else 1,
         title=title,
         body=body,
         published_at=now or timezone.now(),
     )
+    selectors.conduct_forget()
+    transaction.on_commit(selectors.conduct_forget)
+    return conduct
 
 
 # --- Withdrawal (退庁) ----------------------------------------------------------------------

@@ -57,7 +57,10 @@ class RenewalsConfig(AppConfig):
 def home_context(request) -> dict:
     from . import selectors, views
 
-    renewal = selectors.current_renewal(request.user)
+    user = request.user
+    if user.status == user.Status.APPROVED and not selectors.live_cycle_exists():
+        return {"renewal_home": None}  # no cycle running: no renewal query on the home
+    renewal = selectors.current_renewal(user)
     if not selectors.awaiting(renewal):
         return {"renewal_home": None}
     return {"renewal_home": renewal, **views.forms_context(request.user)}

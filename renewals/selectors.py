@@ -4,12 +4,13 @@ profile line, the staff dashboard and its CSV."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import AffiliationType, User
@@ -18,6 +19,34 @@ from .models import BodyChange, Cycle, Renewal
 
 S = Renewal.State
 _UNSET = object()
+
+
+LIVE_SECONDS = 60
+_live: dict[str, Any] = {}  # this process's answer and until when it holds
+
+
+def live_cycle_exists() -> bool:
+    """Is a cycle running now (opened, not closed, grace not over)? Asked on every page
+    (banner, write guard), so outside the March–May window a member page costs no
+    renewal query: each process keeps the answer for a minute, and every cycle service
+    forgets it (`forget`, also after commit). Another process sees a newly opened cycle
+    within that minute; 要確認 itself moves by days. Lapsed members are asked about their
+    renewal regardless."""
+    now = time.monotonic()
+    if _live.get("until", 0.0) > now:
+        return bool(_live["value"])
+    today = timezone.localdate()
+    value = (
+        Cycle.objects.filter(opened_at__isnull=False, grace_until__gte=today)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+        .exists()
+    )
+    _live.update(value=value, until=now + LIVE_SECONDS)
+    return value
+
+
+def forget() -> None:
+    _live.clear()
 
 
 def _date_ja(day: dt.date) -> str:
@@ -63,6 +92,8 @@ def awaiting(renewal: Renewal | None, today: dt.date | None = None) -> bool:
 
 def write_refusal(user: Any) -> str | None:
     """The `core.plugins.WriteGuard` of 年度更新: a 要確認 member may read, not write."""
+    if not live_cycle_exists():
+        return None
     renewal = current_renewal(user)
     if not is_overdue(renewal):
         return None
@@ -78,6 +109,8 @@ def banner(user: Any) -> dict[str, Any] | None:
     if not getattr(user, "is_authenticated", False) or user.is_staff:
         return None
     if user.status not in {User.Status.APPROVED, User.Status.LAPSED}:
+        return None
+    if user.status == User.Status.APPROVED and not live_cycle_exists():
         return None
     renewal = current_renewal(user)
     today = timezone.localdate()

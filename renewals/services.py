@@ -24,6 +24,7 @@ from core.errors import ServiceError
 from municipalities.services import coverage_invalidate
 from outbox.services import mail_enqueue, mails_enqueue_bulk
 
+from . import selectors
 from .models import BodyChange, Cycle, Reminder, Renewal
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,12 @@ def cycle_create(
     )
 
 
+def _forget_live() -> None:
+    """A cycle changed: the cached 'is a cycle running' answer goes, now and after commit."""
+    selectors.forget()
+    transaction.on_commit(selectors.forget)
+
+
 def _lock_cycle(cycle_id: int) -> Cycle:
     cycle = Cycle.objects.select_for_update().filter(pk=cycle_id).first()
     if cycle is None:
@@ -123,6 +130,7 @@ def cycle_update(
     _validate_dates(opens_on=opens_on, due_on=due_on, grace_until=grace_until, exclude=cycle.pk)
     cycle.opens_on, cycle.due_on, cycle.grace_until = opens_on, due_on, grace_until
     cycle.save(update_fields=["opens_on", "due_on", "grace_until"])
+    _forget_live()
     return cycle
 
 
@@ -138,6 +146,7 @@ def cycle_close(*, cycle_id: int, actor: User | None, now: dt.datetime | None = 
         raise RenewalError("この年度更新は猶予期限を過ぎて終わっています。")
     cycle.closed_on = today
     cycle.save(update_fields=["closed_on"])
+    _forget_live()
     transaction.on_commit(coverage_invalidate)  # the public basis changes
     return cycle
 
@@ -162,6 +171,7 @@ def cycle_open(
     Renewal.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     cycle.opened_at = now or timezone.now()
     cycle.save(update_fields=["opened_at"])
+    _forget_live()
     return len(rows)
 
 

@@ -53,7 +53,11 @@ def local_governments(db):
 def _coverage_cache_fresh():
     """Coverage is cached (municipalities.coverage): start every test without numbers or
     pages left over from an earlier one."""
+    from moderation import selectors as moderation_selectors
     from municipalities import coverage
+    from renewals import selectors as renewal_selectors
 
     coverage.forget()
+    renewal_selectors.forget()  # this process's "is a cycle running" answer
+    moderation_selectors.conduct_forget()  # and its 行動規範 in force
     yield

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_user_directory_order'),
-        ('accounts', '0005_user_status_lapsed'),
+        ("accounts", "0005_user_directory_order"),
+        ("accounts", "0005_user_status_lapsed"),
     ]
 
-    operations = [
-    ]
+    operations = []

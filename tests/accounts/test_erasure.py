@@ -394,6 +394,7 @@ def busy_member():
     Renewal.objects.create(cycle=cycle, user=member)
     Cycle = type(cycle)
     Cycle.objects.filter(pk=cycle.pk).update(opened_at=timezone.now())
+    renewal_services.selectors.forget()
     renewal_services.renewal_confirm(
         user=User.objects.get(pk=member.pk),
         choice="moved_body",
