@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from core.admin_safety import SafeAdminMixin
+
 from . import services
 from .models import Announcement
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(SafeAdminMixin, admin.ModelAdmin):
     """Staff write an お知らせ here; saving a new one delivers it to every member's inbox
     (notifications.services.announcement_publish). A published one is not edited."""
 

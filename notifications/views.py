@@ -83,7 +83,13 @@ def watch(request: HttpRequest) -> HttpResponse:
         error = ""
     if request.htmx:
         context = selectors.watch_panel(user=request.user, channel=channel)
-        context.update({"watch_error": error, "watch_saved": not error, "watch_next": ""})
+        context.update(
+            {
+                "watch_error": error,
+                "watch_saved": not error,
+                "watch_next": safe_next(request, request.POST.get("next"), fallback),
+            }
+        )
         return render(request, "notifications/_watch_form.html", context, status=status)
     if error:
         messages.error(request, error)
