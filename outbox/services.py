@@ -124,7 +124,7 @@ def mails_enqueue_bulk(*, mails: Iterable[dict[str, Any]]) -> int:
     is required. Rows whose key exists already are skipped by the database
     (`INSERT … ON CONFLICT DO NOTHING`), with no per-row exception handling; callers check
     existing keys first so that they render nothing for rows that exist. After commit one
-    delivery batch is kicked (not a task per mail). Returns how many rows were offered."""
+    delivery batch is kicked (not a task per mail). Returns how many rows were written."""
     now = timezone.now()
     rows = []
     for item in mails:
@@ -154,8 +154,14 @@ def mails_enqueue_bulk(*, mails: Iterable[dict[str, Any]]) -> int:
     if not rows:
         return 0
     OutgoingMail.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
-    _kick_delivery()
-    return len(rows)
+    # How many this call wrote (a parallel scan may have written some keys first): the
+    # rows carry this call's own `created_at`, to the microsecond.
+    written = OutgoingMail.objects.filter(
+        created_at=now, template__in={row.template for row in rows}
+    ).count()
+    if written:
+        _kick_delivery()
+    return written
 
 
 # --- Delivery: one owner of retries -------------------------------------------------------
