@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.selectors import active_members
 from core.errors import ServiceError
-from outbox.services import mails_enqueue_bulk
+from outbox.services import ANALYZE_AFTER_ROWS, analyze_after_commit, mails_enqueue_bulk
 
 from . import search_docs
 from .models import Episode, Follow, Notice, Programme, default_duration
@@ -189,6 +189,8 @@ def _episode_reminders_send(*, episode_id: int, now: dt.datetime) -> int:
             [Notice(user=f.user, kind=Notice.Kind.REMINDER, episode=episode) for f in follows],
             ignore_conflicts=True,
         )
+        if len(follows) >= ANALYZE_AFTER_ROWS:
+            analyze_after_commit(Notice)
         sent = mails_enqueue_bulk(
             mails=[
                 {
@@ -276,6 +278,8 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     # that got there first makes these inserts write nothing.
     with transaction.atomic():
         Notice.objects.bulk_create(notices, ignore_conflicts=True)
+        if len(notices) >= ANALYZE_AFTER_ROWS:
+            analyze_after_commit(Notice)
         return mails_enqueue_bulk(mails=mails)
 
 

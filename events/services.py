@@ -530,6 +530,9 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
         .order_by("event_id", "pk")
     )
     contexts: dict[int, dict[str, Any]] = {}
+    # The personal link is the same URL with each registration's token: resolve it once.
+    marker = "TOKEN-MARKER"
+    link = personal_link(Registration(token=marker))
     mails = []
     for registration in registrations:
         event = events[registration.event_id]
@@ -547,7 +550,7 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
                 "context": {
                     **contexts[event.pk],
                     "name": user.display_name,
-                    "personal_link": personal_link(registration),
+                    "personal_link": link.replace(marker, registration.token),
                 },
                 "recipient": user.pk,
                 "dedupe_key": registration.key,

@@ -105,8 +105,8 @@ def main() -> int:
     if not redis_url:
         raise SystemExit("bench-mail needs Redis for the worker: set REDIS_URL=redis://…")
     url = database_url()
-    if BENCH_DIR.exists():
-        shutil.rmtree(BENCH_DIR)
+    if (BENCH_DIR / "mail").exists():
+        shutil.rmtree(BENCH_DIR / "mail")
     (BENCH_DIR / "mail").mkdir(parents=True)
     env = bench_env(url, redis_url)
     if not args.reuse:
@@ -143,6 +143,16 @@ def main() -> int:
         if not ok:
             failures.append(label)
 
+    from django.db import connection
+
+    from broadcasts.models import Notice
+
+    # A clean slate of mail (with --reuse, the rows of an earlier run), and fresh
+    # statistics, as autovacuum would have them on a database that has been running.
+    OutgoingMail.objects.all().delete()
+    Notice.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     registrations = Registration.objects.count()
     log(f"registrations: {registrations:,}")
     now = timezone.now()
