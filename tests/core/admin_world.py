@@ -170,14 +170,17 @@ def admin_world() -> AdminWorld:
     from moderation import services as moderation_services
 
     o["case"] = moderation_services.report_create(
-        reporter=o["member"], post_id=answer.pk, reason="other", text="確認してください"
+        reporter=MemberFactory(full_name="報告 六郎"),
+        post_id=answer.pk,
+        reason="other",
+        text="確認してください",
     ).case
     o["penalty"] = moderation_services.penalty_create(
         actor=superuser, user_id=o["moved"].pk, kind="silence", reason="テスト",
         ends_at=now + dt.timedelta(days=3),
     )  # fmt: skip
     moderation_services.conduct_publish(title="横糸 行動規範", body="守ってください")
-    moderation_services.conduct_accept(user=o["member"], version=1)
+    moderation_services.conduct_accept(user=o["moved"], version=1)
 
     # A training with a registrant, its material and lecturer, and an orientation.
     t_starts = now + dt.timedelta(days=10)
