@@ -316,6 +316,11 @@ def conduct_forget() -> None:
     _conduct.clear()
 
 
+def conduct_assume(value: CodeOfConduct | None) -> None:
+    """Tests: start from a known answer (a fresh database has no 行動規範)."""
+    _conduct.update(value=value, until=time.monotonic() + CONDUCT_SECONDS)
+
+
 def accepted_version(user) -> int | None:
     row = ConductAcceptance.objects.filter(user=user).order_by("-version").first()
     return row.version if row else None

@@ -49,6 +49,11 @@ def forget() -> None:
     _live.clear()
 
 
+def assume(*, live: bool) -> None:
+    """Tests: start from a known answer (a fresh database has no cycle)."""
+    _live.update(value=live, until=time.monotonic() + LIVE_SECONDS)
+
+
 def _date_ja(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
 

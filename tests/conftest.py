@@ -58,6 +58,9 @@ def _coverage_cache_fresh():
     from renewals import selectors as renewal_selectors
 
     coverage.forget()
-    renewal_selectors.forget()  # this process's "is a cycle running" answer
-    moderation_selectors.conduct_forget()  # and its 行動規範 in force
+    # A fresh database has no 年度更新 cycle and no 行動規範: start from the answers each
+    # process keeps for a minute (their services forget them when they change), so a
+    # page's first request costs what every later one does.
+    renewal_selectors.assume(live=False)
+    moderation_selectors.conduct_assume(None)
     yield
