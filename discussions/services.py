@@ -550,6 +550,7 @@ def post_set_visible(*, post_id: int, actor=None) -> Post:
     if post.is_opening:
         Topic.objects.filter(pk=topic.pk).update(hidden_at=None, hidden_reason="")
     search_docs.index_visibility(post)  # search
+    notifying.post_restored(post)
     return post
 
 
@@ -572,6 +573,13 @@ def post_remove(*, post_id: int, actor, now: datetime | None = None) -> Post:
     if post.is_opening and topic.deleted_at is None:
         topic.deleted_at, topic.deleted_by = now, actor
         topic.save(update_fields=["deleted_at", "deleted_by"])
+    if post.is_opening:
+        search_docs.unindex_topic(topic.pk)  # search
+        notifying.topic_withdrawn(topic)
+    else:
+        search_docs.index_post(post)  # search
+        search_docs.index_topic(topic.pk)  # search (the answer may have gone)
+        notifying.post_withdrawn(post, keep_author=False)
     return post
 
 
@@ -597,7 +605,7 @@ def post_redact(*, post_id: int, actor, body: str, now: datetime | None = None) 
         post.body = body
         post.body_html = text.render_body(body)
         post.save(update_fields=["body", "body_html", "edited_at"])
-    notifying.post_restored(post)
+        search_docs.index_post(post)  # search: only the redacted text stays findable
     return post
 
 

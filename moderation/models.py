@@ -262,7 +262,7 @@ class CodeOfConduct(models.Model):
 
     version = models.PositiveIntegerField("版", unique=True)
     title = models.CharField("題名", max_length=120, default="横糸 行動規範")
-    body = models.TextField("本文（Markdown）")
+    body = models.TextField("本文（マークダウン記法）")
     published_at = models.DateTimeField("公開日時", default=timezone.now)
 
     class Meta:

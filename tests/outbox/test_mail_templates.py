@@ -62,7 +62,11 @@ def _context(path: Path) -> dict:
 
 
 def _bodies() -> list[Path]:
-    ours = [p for p in (ROOT / "mail").glob("*.txt") if not p.name.endswith(".subject.txt")]
+    ours = [
+        p
+        for p in (ROOT / "mail").glob("*.txt")
+        if not p.name.endswith(".subject.txt") and not p.name.startswith("_")  # partials
+    ]
     allauth = [
         p for p in (ROOT / "account" / "email").glob("*_message.txt") if p.parent.name == "email"
     ]
