@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -316,7 +317,7 @@ def digest_readable(user_ids: Iterable[int], channels: list[str]) -> dict[int, s
 
 def register() -> None:
     """From DiscussionsConfig.ready()."""
-    common = {"resolve": resolve, "readers": readers}
+    common: dict[str, Any] = {"resolve": resolve, "readers": readers}
     registry.register_kind(
         registry.Kind(TOPIC, "新しい話題", many="{n}件の新しい話題", icon="🆕", **common)
     )

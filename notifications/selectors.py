@@ -72,7 +72,7 @@ def _targets(user, reps: list[Notification]) -> dict[int, registry.Target]:
         else:
             by_resolver.setdefault(kind.resolve, []).append(row)
     for resolve, rows in by_resolver.items():
-        found = resolve(user, sorted({r.object_id for r in rows}))
+        found = resolve(user, sorted({r.object_id for r in rows if r.object_id is not None}))
         for row in rows:
             if row.object_id in found:
                 out[row.pk] = found[row.object_id]

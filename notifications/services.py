@@ -239,7 +239,7 @@ def notify(
 
     rows = []
     for user_id in sorted(wanted):
-        r = kept.get(user_id)
+        r = kept.get(user_id)  # type: ignore[assignment]  # None when the member has no row yet
         name = (r.kind if r and r.kind else None) or kind
         if not may_read(user_id, name):
             continue
@@ -264,7 +264,12 @@ def notify(
     ]
     if mailed:
         _mail_immediate(
-            mailed, kind=kind, object_id=object_id, context=mail_context or {}, url=url, now=now
+            mailed,  # type: ignore[arg-type]  # kinds with mail set have a mail name
+            kind=kind,
+            object_id=object_id,
+            context=mail_context or {},
+            url=url,
+            now=now,
         )
     return rows
 
@@ -413,7 +418,7 @@ def notifications_recheck(*, user, scope: str | None = None, group: str | None =
     for pk, kind, object_id in rows.exclude(object_id=None).values_list("pk", "kind", "object_id"):
         resolve = registry.kind(kind).resolve
         if resolve is not None:
-            by_resolver.setdefault(resolve, {}).setdefault(object_id, []).append(pk)
+            by_resolver.setdefault(resolve, {}).setdefault(object_id, []).append(pk)  # type: ignore[arg-type]  # object_id=None excluded above
     gone: list[int] = []
     for resolve, objects in by_resolver.items():
         readable = resolve(user, list(objects))

@@ -53,7 +53,7 @@ def directory(*, type: str = "", q: str = "", now: datetime | None = None) -> li
     listed = [s for d in departments for s in d.listed]
     nexts = next_meetings(section_ids=[s.pk for s in listed], now=now) if listed else {}
     for section in listed:
-        section.next_meeting_at, section.next_meeting_title = nexts.get(section.pk, (None, ""))
+        section.next_meeting_at, section.next_meeting_title = nexts.get(section.pk, (None, ""))  # type: ignore[attr-defined]  # set for the template
     return [d for d in departments if d.listed]
 
 
@@ -194,7 +194,7 @@ def meetings_listed(
     )
     upcoming = [m for m in rows if m.event.ends_at > now]
     past = [m for m in reversed(rows) if m.event.ends_at <= now]
-    return upcoming, past
+    return upcoming, past  # type: ignore[return-value]  # annotated rows are Meetings
 
 
 def pending_requests(*, section: Section) -> list[JoinRequest]:

@@ -117,7 +117,7 @@ def section_series_lines(
             next_at=Subquery(upcoming.values("event__starts_at")[:1]),
             next_meeting_id=Subquery(upcoming.values("pk")[:1]),
             joined=Exists(
-                SeriesSubscription.objects.filter(series=OuterRef("pk"), user_id=user_id)
+                SeriesSubscription.objects.filter(series=OuterRef("pk"), user_id=user_id)  # type: ignore[misc]  # None for anonymous: matches nothing
             ),
         )
         .order_by("starts_on", "pk")
@@ -166,7 +166,7 @@ class Entry:
 def _meetings(parts: list[MeetingSeries], user) -> QuerySet[Meeting]:
     """The parts' meetings with `going_count` and the member's own answer (`my_answer`),
     both correlated on the registrations' indexes: one query."""
-    mine = Registration.objects.filter(
+    mine = Registration.objects.filter(  # type: ignore[misc]  # None for anonymous: matches nothing
         event=OuterRef("event_id"), user_id=user.pk if user.is_authenticated else None
     )
     return (
@@ -192,9 +192,9 @@ def series_page(
         )
         .order_by("starts_on", "pk")
     )
-    part = current_part(parts, now)
-    meetings = list(_meetings(parts, user).order_by("event__starts_at", "pk"))
-    statuses = {m.event_id: m.my_answer for m in meetings if m.my_answer}
+    part = current_part(parts, now)  # type: ignore[arg-type]  # annotated rows are MeetingSeries
+    meetings = list(_meetings(parts, user).order_by("event__starts_at", "pk"))  # type: ignore[arg-type]  # annotated rows are MeetingSeries
+    statuses = {m.event_id: m.my_answer for m in meetings if m.my_answer}  # type: ignore[attr-defined]  # annotated by _meetings
     labels = dict(R.choices)
     upcoming: list[Entry] = []
     past: list[Entry] = []

@@ -71,7 +71,7 @@ def _detail_context(request, section: Section) -> dict:
         paginator = Paginator(members.values_list("pk", flat=True), MEMBERS_PER_PAGE)
         paginator.count = member_count  # kept on the section: no COUNT query
         members_page = paginator.get_page(request.GET.get("page"))
-        members_page.object_list = list(members.filter(pk__in=members_page.object_list))
+        members_page.object_list = list(members.filter(pk__in=members_page.object_list))  # type: ignore[arg-type]  # the page of ids, replaced by its rows
         if can_manage:
             _member_action_urls(section, members_page.object_list)
     upcoming, past = selectors.meetings_listed(section=section)
