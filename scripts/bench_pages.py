@@ -399,7 +399,7 @@ def main() -> int:
             {
                 "label": label,
                 "ratio": ratio,
-                "rps": median([r.rps for r in rows]),
+                "rps": median([r.rps for _, r in rows]),
                 "p50": median([r.p50 for _, r in rows]),
                 "p95": p95,
                 "p99": median([r.p99 for _, r in rows]),
