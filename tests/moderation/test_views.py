@@ -17,6 +17,7 @@ from discussions.models import Post
 from moderation import services
 from moderation.models import Case, ConductAcceptance, Penalty, Report
 from outbox.models import OutgoingMail
+from tests.accounts.test_access_matrix import close_download
 from tests.factories import MemberFactory
 from tests.moderation.conftest import moderator
 
@@ -62,7 +63,9 @@ def test_a_hidden_post_is_gone_from_every_list_and_file_url_per_role(client, wor
     for user in (world.members[4], world.head, world.staff):
         download = _as(client, user).get(file_url)
         assert download.status_code == 200
-        download.close()
+        close_download(
+            download
+        )  # not response.close(): it would close PostgreSQL's test connection
     _hide(world, post)
     _hide(world, topic.posts.get(number=1))
     outsider = MemberFactory()
