@@ -1,9 +1,11 @@
 """Every notice moderation sends to a member, in one module.
 
-For now each one is a mail through the outbox (`outbox.services.mail_enqueue`, in the
-caller's transaction) with a dedupe key, so that it goes out exactly once per member and
-thing however often a service or a beat runs. When the notifications app arrives, this
-module is the one place to route them there. Notices never name a reporter to the author.
+Each one is a mail through the outbox (`outbox.services.mail_enqueue`, in the caller's
+transaction) with a dedupe key, so that it goes out exactly once per member and thing
+however often a service or a beat runs; decisions also land in the member's inbox through
+the notifications app (`notifications.services.moderation_decision_notify`, kind
+`moderation_decision`, once per recipient and case). Notices never name a reporter to the
+author.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from core.jst import format_jst
+from notifications.services import moderation_decision_notify
 from outbox.services import mail_enqueue
 
 from .models import Case, Penalty, Report
@@ -58,8 +61,19 @@ def notify_author_hidden(case: Case) -> bool:
     )
 
 
+def _inbox(case: Case, user_ids: list[int], text: str, url: str = "") -> None:
+    if user_ids:
+        moderation_decision_notify(decision_id=case.pk, user_ids=user_ids, text=text, url=url)
+
+
 def notify_author_decision(case: Case) -> bool:
-    """The decision and its reason, to the author."""
+    """The decision and its reason, to the author (mail and inbox)."""
+    if case.author_id:
+        _inbox(
+            case,
+            [case.author_id],
+            f"あなたの{case.get_kind_display()}について、事務局の判断：{case.get_decision_display()}",
+        )
     return _send(
         case.author,
         template="moderation_decision",
@@ -87,6 +101,12 @@ def notify_reporters_outcome(case: Case, reports: list[Report]) -> list[Report]:
             reported_at=format_jst(report.created_at),
         ):
             told.append(report)
+    _inbox(
+        case,
+        [report.reporter_id for report in told],
+        f"ご報告いただいた{case.get_kind_display()}について判断しました："
+        f"{case.get_decision_display()}",
+    )
     return told
 
 

@@ -515,3 +515,20 @@ def test_audit_rows_cannot_be_changed_or_deleted(world):
     with pytest.raises(ValueError):
         entry.delete()
     assert AuditEntry.objects.get().detail != "書き換え"
+
+
+def test_a_decision_reaches_the_author_and_the_reporters_inboxes_once(world):
+    """Moderation's notices go through the notifications app too (one mechanism)."""
+    from notifications import selectors as notification_selectors
+    from notifications.models import Notification
+
+    case = _hidden_case(world)
+    services.case_decide(case_id=case.pk, actor=world.staff, decision="hide", note="個人情報")
+    with pytest.raises(ModerationError):  # deciding twice changes nothing
+        services.case_decide(case_id=case.pk, actor=world.staff, decision="hide", note="x")
+    rows = Notification.objects.filter(kind="moderation_decision")
+    assert sorted(rows.values_list("recipient_id", flat=True)) == sorted(
+        [world.author.pk, *[m.pk for m in world.members[1:4]]]
+    )
+    assert notification_selectors.unread_count(world.author) >= 1
+    assert "判断" in rows.get(recipient=world.author).text
