@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from core import refusals
 from core.access import member, public
 from core.errors import ServiceError
 from notifications import selectors as notification_selectors
@@ -33,20 +34,6 @@ from .forms import (
     parse_filters,
 )
 from .models import Entry, Topic
-
-STATUS = {"forbidden": 403, "locked": 403, "not_found": 404, "rate_limited": 429}
-
-
-def _status(exc: ServiceError) -> int:
-    return STATUS.get(exc.code, 422)
-
-
-def _refuse(request, exc: ServiceError):
-    """403/404 pages for refusals that are not a form's business."""
-    status = _status(exc)
-    if status == 404:
-        raise Http404(exc.message)
-    return render(request, "discussions/refused.html", {"message": exc.message}, status=status)
 
 
 def _redirect(request, url: str):
@@ -135,7 +122,7 @@ def topic_new(request, slug: str):
     status = 200
     if request.method == "POST":
         if refusal:
-            return render(request, "discussions/refused.html", {"message": refusal}, status=403)
+            return render(request, "refused.html", {"message": refusal}, status=403)
         status = 422
         if form.is_valid():
             data = form.cleaned_data
@@ -143,9 +130,9 @@ def topic_new(request, slug: str):
                 result = services.topic_create(section_id=section.pk, author=request.user, **data)
             except ServiceError as exc:
                 if exc.code in ("forbidden", "not_found"):
-                    return _refuse(request, exc)
+                    return refusals.refuse(request, exc)
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(request, "話題を投稿しました。")
                 _warn(request, result.warnings)
@@ -169,7 +156,7 @@ def section_reading(request, slug: str):
             section_id=section.pk, actor=request.user, reading=form.cleaned_data["reading"]
         )
     except ServiceError as exc:
-        return _refuse(request, exc)
+        return refusals.refuse(request, exc)
     messages.success(request, f"話題の公開範囲を「{setting.get_reading_display()}」にしました。")
     return redirect(reverse("discussions:topics", args=[slug]))
 
@@ -251,7 +238,7 @@ def reply(request, slug: str, topic_id: int):
             )
         except ServiceError as exc:
             if exc.code in ("forbidden", "not_found", "locked") and not request.htmx:
-                return _refuse(request, exc)
+                return refusals.refuse(request, exc)
             form.add_error(None, exc.message)
             # htmx swaps 422 and 429 only: a refusal is shown as the form's error.
             status = 429 if exc.code == "rate_limited" else 422
@@ -300,7 +287,7 @@ def topic_edit(request, slug: str, topic_id: int):
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(request, "話題を更新しました。")
                 _warn(request, result.warnings)
@@ -336,7 +323,7 @@ def topic_lock(request, slug: str, topic_id: int):
     try:
         services.topic_set_locked(topic_id=topic.pk, actor=request.user, locked=locked)
     except ServiceError as exc:
-        return _refuse(request, exc)
+        return refusals.refuse(request, exc)
     messages.success(request, "返信を締め切りました。" if locked else "返信の受付を再開しました。")
     return _redirect(request, topic.get_absolute_url())
 
@@ -361,7 +348,7 @@ def post_edit(request, slug: str, topic_id: int, post_id: int):
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(request, "投稿を更新しました。")
                 _warn(request, result.warnings)
@@ -384,7 +371,7 @@ def post_delete(request, slug: str, topic_id: int, post_id: int):
     try:
         services.post_delete(post_id=post.pk, actor=request.user)
     except ServiceError as exc:
-        return _refuse(request, exc)
+        return refusals.refuse(request, exc)
     messages.success(request, "投稿を削除しました。")
     return _redirect(request, selectors.post_url(post))
 
@@ -396,7 +383,7 @@ def answer_mark(request, slug: str, topic_id: int, post_id: int):
     try:
         services.answer_mark(topic_id=topic.pk, post_id=post_id, actor=request.user)
     except ServiceError as exc:
-        return _refuse(request, exc)
+        return refusals.refuse(request, exc)
     messages.success(request, "ベストアンサーに選びました。この質問は解決済みになりました。")
     return _redirect(request, topic.get_absolute_url())
 
@@ -408,7 +395,7 @@ def answer_unmark(request, slug: str, topic_id: int):
     try:
         services.answer_unmark(topic_id=topic.pk, actor=request.user)
     except ServiceError as exc:
-        return _refuse(request, exc)
+        return refusals.refuse(request, exc)
     messages.success(request, "ベストアンサーの選択を解除しました。")
     return _redirect(request, topic.get_absolute_url())
 
@@ -475,7 +462,7 @@ def meeting_notes(request, slug: str, meeting_id: int):
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(request, "議事メモを保存しました。話題の一覧にも載ります。")
                 _warn(request, result.warnings)
@@ -548,7 +535,7 @@ def _entry_create(request, section, membership, *, prefill: dict, topics=(), mee
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(
                     request, "参考Q&Aに登録しました。事務局が確認すると一般公開できます。"
@@ -697,7 +684,7 @@ def qa_edit(request, entry_id: int):
                 services.entry_update(entry_id=entry.pk, actor=request.user, **form.cleaned_data)
             except ServiceError as exc:
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(request, "参考Q&Aを更新しました。")
                 return _redirect(request, entry.get_absolute_url())
@@ -735,6 +722,6 @@ def qa_unpublish(request, entry_id: int):
     try:
         services.entry_unpublish(entry_id=entry.pk, actor=request.user)
     except ServiceError as exc:
-        return _refuse(request, exc)
+        return refusals.refuse(request, exc)
     messages.success(request, "一般公開をやめました。会員だけが読めます。")
     return redirect(entry.get_absolute_url())

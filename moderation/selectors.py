@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -18,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.jst import format_jst
+from core.memo import ProcessMemo
 from discussions.models import Post
 from sections import rules
 from sections.models import Section, SectionMembership
@@ -293,7 +292,7 @@ def my_penalties(user) -> list[Penalty]:
 
 
 CONDUCT_SECONDS = 60
-_conduct: dict[str, Any] = {}  # this process's 行動規範 in force, and until when it holds
+_conduct: ProcessMemo[CodeOfConduct | None] = ProcessMemo(CONDUCT_SECONDS)
 
 
 def current_conduct(*, now: datetime | None = None) -> CodeOfConduct | None:
@@ -302,23 +301,22 @@ def current_conduct(*, now: datetime | None = None) -> CodeOfConduct | None:
     services that publish a version, drops it at once)."""
     if now is not None:
         return CodeOfConduct.objects.filter(published_at__lte=now).order_by("-version").first()
-    clock = time.monotonic()
-    if _conduct.get("until", 0.0) > clock:
-        return _conduct["value"]
-    value = (
-        CodeOfConduct.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
+    return _conduct.get(
+        lambda: (
+            CodeOfConduct.objects.filter(published_at__lte=timezone.now())
+            .order_by("-version")
+            .first()
+        )
     )
-    _conduct.update(value=value, until=clock + CONDUCT_SECONDS)
-    return value
 
 
 def conduct_forget() -> None:
-    _conduct.clear()
+    _conduct.forget()
 
 
 def conduct_assume(value: CodeOfConduct | None) -> None:
     """Tests: start from a known answer (a fresh database has no 行動規範)."""
-    _conduct.update(value=value, until=time.monotonic() + CONDUCT_SECONDS)
+    _conduct.assume(value)
 
 
 def accepted_version(user) -> int | None:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import User
-from core import markup
+from core import markup, refusals
 from core.access import member, public
 from core.errors import ServiceError
 from core.redirects import safe_next
@@ -26,20 +26,6 @@ from discussions.models import Post
 from . import selectors, services
 from .forms import DecisionForm, FilterForm, PenaltyForm, ReportForm
 from .models import Case, Penalty
-
-STATUS = {"forbidden": 403, "not_found": 404, "rate_limited": 429}
-
-
-def _status(exc: ServiceError) -> int:
-    return STATUS.get(exc.code, 422)
-
-
-def _refuse(request, exc: ServiceError):
-    status = _status(exc)
-    if status == 404:
-        raise Http404(exc.message)
-    return render(request, "moderation/refused.html", {"message": exc.message}, status=status)
-
 
 # --- 行動規範 -------------------------------------------------------------------------------
 
@@ -115,7 +101,7 @@ def report(request, kind: str, pk: int):
                     **ids,
                 )
             except ServiceError as exc:
-                status = _status(exc)
+                status = refusals.status_of(exc)
                 if status == 404:
                     raise Http404(exc.message) from exc
                 form.add_error(None, exc.message)
@@ -236,8 +222,8 @@ def case_decide(request, case_id: int):
                 redacted_body=form.cleaned_data["redacted_body"],
             )
         except ServiceError as exc:
-            if _status(exc) in (403, 404):
-                return _refuse(request, exc)
+            if refusals.status_of(exc) in (403, 404):
+                return refusals.refuse(request, exc)
             form.add_error(None, exc.message)
         else:
             messages.success(request, "判断を記録し、投稿者と報告者に連絡しました。")
@@ -276,10 +262,10 @@ def penalty_new(request, user_id: int):
                     now=now,
                 )
             except ServiceError as exc:
-                if _status(exc) == 404:
+                if refusals.status_of(exc) == 404:
                     raise Http404(exc.message) from exc
                 form.add_error(None, exc.message)
-                status = _status(exc)
+                status = refusals.status_of(exc)
             else:
                 messages.success(request, "処分を記録し、会員に連絡しました。")
                 if case_id:

@@ -4,7 +4,6 @@ profile line, the staff dashboard and its CSV."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import AffiliationType, User
+from core.memo import ProcessMemo
 
 from .models import BodyChange, Cycle, Renewal
 
@@ -22,7 +22,7 @@ _UNSET = object()
 
 
 LIVE_SECONDS = 60
-_live: dict[str, Any] = {}  # this process's answer and until when it holds
+_live: ProcessMemo[bool] = ProcessMemo(LIVE_SECONDS)
 
 
 def live_cycle_exists() -> bool:
@@ -32,26 +32,25 @@ def live_cycle_exists() -> bool:
     forgets it (`forget`, also after commit). Another process sees a newly opened cycle
     within that minute; 要確認 itself moves by days. Lapsed members are asked about their
     renewal regardless."""
-    now = time.monotonic()
-    if _live.get("until", 0.0) > now:
-        return bool(_live["value"])
+    return _live.get(_any_live_cycle)
+
+
+def _any_live_cycle() -> bool:
     today = timezone.localdate()
-    value = (
+    return (
         Cycle.objects.filter(opened_at__isnull=False, grace_until__gte=today)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
         .exists()
     )
-    _live.update(value=value, until=now + LIVE_SECONDS)
-    return value
 
 
 def forget() -> None:
-    _live.clear()
+    _live.forget()
 
 
 def assume(*, live: bool) -> None:
     """Tests: start from a known answer (a fresh database has no cycle)."""
-    _live.update(value=live, until=time.monotonic() + LIVE_SECONDS)
+    _live.assume(live)
 
 
 def _date_ja(day: dt.date) -> str:

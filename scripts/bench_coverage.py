@@ -47,14 +47,15 @@ def log(message: str) -> None:
 
 
 # --- Environment and database ----------------------------------------------------------------
-def bench_database_url() -> str | None:
-    """The PostgreSQL URL to use (DATABASE_URL's server, database `<name>_bench`), or None
-    for SQLite under var/bench/."""
+def bench_database_url(suffix: str = "_bench") -> str | None:
+    """The PostgreSQL URL a benchmark uses (DATABASE_URL's server, database
+    `<name><suffix>`, one per benchmark), or None for SQLite under its var/ folder. Shared
+    by every scripts/bench_*.py."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return None
     parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "yokoito") + "_bench"
+    name = (parts.path.lstrip("/") or "yokoito") + suffix
     return urlunsplit(parts._replace(path="/" + name))
 
 
@@ -69,17 +70,24 @@ def recreate_postgres(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def bench_env(database_url: str | None) -> dict[str, str]:
+def bench_env(
+    database_url: str | None, *, bench_dir: Path | None = None, **extra: str
+) -> dict[str, str]:
+    """Production settings for a benchmark run (generated SECRET_KEY, DEBUG off, no HTTPS
+    redirect, mail to files under `bench_dir`), on `database_url` (None: SQLite there) and
+    on BENCH_REDIS_URL when set. `extra` adds or overrides variables. Shared by every
+    scripts/bench_*.py."""
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "YOKOITO_VAR_DIR": str(BENCH_DIR),
+        "YOKOITO_VAR_DIR": str(bench_dir or BENCH_DIR),
         "SECRET_KEY": secrets.token_urlsafe(60),
         "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -88,6 +96,7 @@ def bench_env(database_url: str | None) -> dict[str, str]:
     redis = os.environ.get("BENCH_REDIS_URL", "")
     if redis:
         env["REDIS_URL"] = redis
+    env.update(extra)
     return env
 
 

@@ -25,7 +25,6 @@ import argparse
 import os
 import random
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,35 +73,11 @@ def log(message: str) -> None:
 
 
 def bench_database_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return None
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "yokoito") + "_dbench"
-    return urlunsplit(parts._replace(path="/" + name))
+    return bench_coverage.bench_database_url("_dbench")
 
 
 def bench_env(database_url: str | None) -> dict[str, str]:
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "YOKOITO_VAR_DIR": str(BENCH_DIR),
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    redis = os.environ.get("BENCH_REDIS_URL", "")
-    if redis:  # the production cache (and broker); else a file cache under BENCH_DIR
-        env["REDIS_URL"] = redis
-    return env
+    return bench_coverage.bench_env(database_url, bench_dir=BENCH_DIR)
 
 
 def seed(rng: random.Random):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import bench_coverage  # noqa: E402
 from bench_coverage import recreate_postgres  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench-mail"
@@ -59,22 +59,10 @@ def database_url() -> str:
 
 
 def bench_env(url: str, redis_url: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "YOKOITO_VAR_DIR": str(BENCH_DIR),
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(60),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-    }
+    env = bench_coverage.bench_env(url, bench_dir=BENCH_DIR, REDIS_URL=redis_url)
+    if os.environ.get("BENCH_SECRET_KEY"):
+        env["SECRET_KEY"] = os.environ["BENCH_SECRET_KEY"]
+    return env
 
 
 def manage(env: dict[str, str], *args: str) -> None:

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import bench_coverage  # noqa: E402
 from bench_coverage import ensure_wrk, free_port, recreate_postgres, stop  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench-pages"
@@ -71,22 +72,7 @@ def database_url() -> str:
 
 
 def bench_env(url: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "YOKOITO_VAR_DIR": str(BENCH_DIR),
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "ADMIN_REQUIRES_MFA": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": url,
-    }
+    return bench_coverage.bench_env(url, bench_dir=BENCH_DIR, ADMIN_REQUIRES_MFA="false")
 
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:

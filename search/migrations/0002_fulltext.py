@@ -1,6 +1,7 @@
 """The full-text part of the index, for the backend in use: an FTS5 table kept by
 triggers on SQLite, a GIN index over to_tsvector('simple', tokens) on PostgreSQL."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import migrations
 
 FTS_TABLE = "search_fts"
@@ -43,11 +44,15 @@ def _create(vendor):
         return PG_SCHEMA
     if vendor == "sqlite":
         return SQLITE_SCHEMA
-    raise NotImplementedError(f"search has no full-text index for {vendor}")
+    # The project runs on these two databases only (README, docs/search.md): refuse any
+    # other clearly instead of migrating without a full-text index.
+    raise ImproperlyConfigured(
+        f"search: no full-text index for the {vendor!r} database; use SQLite or PostgreSQL"
+    )
 
 
 def _drop(vendor):
-    return PG_DROP if vendor == "postgresql" else SQLITE_DROP
+    return PG_DROP if vendor == "postgresql" else SQLITE_DROP if vendor == "sqlite" else []
 
 
 class Migration(migrations.Migration):
