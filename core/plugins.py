@@ -306,3 +306,47 @@ def register_overdue_review(review: OverdueReview) -> OverdueReview:
 
 def overdue_reviews() -> list[OverdueReview]:
     return sorted(_overdue.values(), key=lambda review: (review.order, review.app))
+
+
+# --- Values loaded with the signed-in user -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserAnnotation:
+    """A value about the signed-in member that nearly every page needs (the bell's unread
+    count, an active 投稿停止), computed as a subquery of the one query that loads
+    `request.user` (`accounts.backends.MemberBackend.get_user`) instead of a query of its
+    own. `expression()` returns an expression over `OuterRef("pk")`.
+
+    Readers ask `user_value(user, name, compute)`: the loaded value when `user` came from
+    the session, else `compute()` (a user fetched any other way, or after
+    `user_value_forget`, which the services that change the value call)."""
+
+    name: str
+    expression: Callable[[], Any]
+
+
+_user_annotations: dict[str, UserAnnotation] = {}
+_MISSING = object()
+
+
+def register_user_annotation(item: UserAnnotation) -> UserAnnotation:
+    _user_annotations[item.name] = item
+    return item
+
+
+def user_annotations() -> dict[str, Any]:
+    return {name: item.expression() for name, item in sorted(_user_annotations.items())}
+
+
+def user_value(user: Any, name: str, compute: Callable[[], Any]) -> Any:
+    value = getattr(user, name, _MISSING)
+    return compute() if value is _MISSING else value
+
+
+def user_value_forget(user: Any, name: str) -> None:
+    """The value changed in this request: the next reader computes it."""
+    try:
+        delattr(user, name)
+    except AttributeError:
+        pass

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -605,28 +605,41 @@ def recent_topic_counts(user, section_ids: list[int], *, days: int = 30) -> dict
     return dict(rows)
 
 
+class _CountOf(Subquery):
+    """`(SELECT COUNT(*) FROM (subquery))`: a count as a subquery of another query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
 def meeting_links(user, meetings: list[Meeting]) -> dict[int, list[tuple[str, str]]]:
-    """議事メモ and 参考Q&A links for each meeting that has them (two queries)."""
+    """議事メモ and 参考Q&A links for each meeting that has them: one query over the
+    meetings, with the readable notes topic and the readable entries' count as subqueries."""
     ids = [m.pk for m in meetings]
     found: dict[int, list[tuple[str, str]]] = {}
-    notes = readable_topics(user, Topic.objects.filter(meeting_id__in=ids)).select_related(
-        "section"
+    notes = readable_topics(user, Topic.objects.filter(meeting_id=OuterRef("pk"))).order_by("pk")
+    entries = (
+        readable_entries(user, Entry.objects.filter(source_meetings=OuterRef("pk")))
+        .order_by()
+        .values("pk")
+        .distinct()
     )
-    for topic in notes:
-        found.setdefault(topic.meeting_id, []).append(("議事メモ", topic.get_absolute_url()))  # type: ignore[arg-type]  # filtered on meeting_id
-    counts = (
-        readable_entries(user, Entry.objects.filter(source_meetings__in=ids))
-        .values("source_meetings")
-        .annotate(n=Count("id", distinct=True))
-        .values_list("source_meetings", "n")
+    rows = (
+        Meeting.objects.filter(pk__in=ids)
+        .annotate(notes_id=Subquery(notes.values("pk")[:1]), qa=_CountOf(entries))
+        .filter(Q(notes_id__isnull=False) | Q(qa__gt=0))
+        .values_list("pk", "notes_id", "qa")
     )
-    for meeting_id, n in counts:
-        found.setdefault(meeting_id, []).append(
-            (
-                f"参考Q&A {n}件",
-                reverse("discussions:section_qa", args=[_slug(meetings, meeting_id)]),
+    for meeting_id, notes_id, qa in rows:
+        slug = _slug(meetings, meeting_id)
+        if notes_id is not None:
+            found.setdefault(meeting_id, []).append(
+                ("議事メモ", reverse("discussions:topic", args=[slug, notes_id]))
             )
-        )
+        if qa:
+            found.setdefault(meeting_id, []).append(
+                (f"参考Q&A {qa}件", reverse("discussions:section_qa", args=[slug]))
+            )
     return found
 
 

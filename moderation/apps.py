@@ -22,6 +22,9 @@ class ModerationConfig(AppConfig):
         plugins.register_write_guard(
             plugins.WriteGuard("moderation", selectors.silence_refusal, order=10)
         )
+        plugins.register_user_annotation(
+            plugins.UserAnnotation(selectors.SILENCE, selectors.silence_expression)
+        )
         plugins.register_write_guard(
             plugins.WriteGuard(
                 "moderation_conduct", selectors.conduct_refusal, order=90, posting_only=True

@@ -3,30 +3,31 @@ and for heads and staff the number of reports waiting in their queue."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from sections import rules
+from sections.models import SectionMembership
 
 from . import selectors
-from .models import Case, Penalty
+from .models import Case
 
 
 def home(request) -> dict:
     user = request.user
-    penalty = (
-        selectors.active_penalties().filter(user=user, kind=Penalty.Kind.SILENCE).first()
-        if user.is_authenticated
-        else None
-    )
+    # Loaded with request.user (no query unless the member is stopped).
+    penalty = selectors.active_silence(user) if user.is_authenticated else None
     waiting = 0
     if selectors.is_moderator_staff(user):
         waiting = Case.objects.filter(decided_at__isnull=True).count()
-    else:
-        sections = selectors.managed_section_ids(user)
-        if sections:
-            waiting = (
-                Case.objects.filter(Q(section_id__in=sections), decided_at__isnull=True)
-                .exclude(kind=Case.Kind.PROFILE)
-                .count()
-            )
+    elif user.is_authenticated and user.is_member:
+        # One query whether or not the member heads a section: the sections they manage
+        # are a subquery of the count.
+        managed = SectionMembership.objects.filter(user=user, role__in=rules.MANAGER_ROLES).values(
+            "section_id"
+        )
+        waiting = (
+            Case.objects.filter(section_id__in=managed, decided_at__isnull=True)
+            .exclude(kind=Case.Kind.PROFILE)
+            .count()
+        )
     return {
         "moderation_penalty": penalty,
         "moderation_conduct": selectors.needs_conduct(user),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -262,15 +262,31 @@ def active_penalties(*, now: datetime | None = None) -> QuerySet[Penalty]:
     )
 
 
+SILENCE = "moderation_silence_id"
+_UNLOADED = object()
+
+
+def _silences(now: datetime | None = None) -> QuerySet[Penalty]:
+    return active_penalties(now=now).filter(kind=Penalty.Kind.SILENCE).order_by("-ends_at")
+
+
+def silence_expression():
+    """The member's active 投稿停止 (its id) as a subquery of the query that loads the
+    signed-in user (`core.plugins.UserAnnotation`, registered in apps.py): the write guard
+    asked on every page with a form costs no query for the members who are not stopped."""
+    return Subquery(_silences().filter(user=OuterRef("pk")).values("pk")[:1])
+
+
 def active_silence(user, *, now: datetime | None = None) -> Penalty | None:
     if user is None or not getattr(user, "pk", None):
         return None
-    return (
-        active_penalties(now=now)
-        .filter(user=user, kind=Penalty.Kind.SILENCE)
-        .order_by("-ends_at")
-        .first()
-    )
+    if now is None:
+        loaded = getattr(user, SILENCE, _UNLOADED)
+        if loaded is None:
+            return None
+        if loaded is not _UNLOADED:
+            return Penalty.objects.filter(pk=loaded).first()
+    return _silences(now).filter(user=user).first()
 
 
 def silence_refusal(user) -> str | None:

@@ -12,7 +12,11 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from core import plugins
 
-        from . import demo, registry, services
+        from . import demo, registry, selectors, services
+
+        plugins.register_user_annotation(
+            plugins.UserAnnotation(selectors.UNREAD, selectors.unread_expression)
+        )
 
         # Kinds that carry their own text and link (no feature object to ask).
         registry.register_kind(

@@ -32,12 +32,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core import markup
+from core import markup, plugins
 from core.errors import ServiceError
 from core.jst import JST, format_jst
 from outbox.services import mail_enqueue
 
-from . import registry
+from . import registry, selectors
 from .models import (
     DIGEST_LEVELS,
     MAIL_KINDS,
@@ -446,11 +446,13 @@ def notifications_mark_read(
         rows = rows.filter(pk__in=ids)
     else:
         return 0
+    plugins.user_value_forget(user, selectors.UNREAD)
     return rows.update(read_at=now or timezone.now())
 
 
 @transaction.atomic
 def notifications_mark_all_read(*, user, now: datetime | None = None) -> int:
+    plugins.user_value_forget(user, selectors.UNREAD)
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=now or timezone.now()
     )

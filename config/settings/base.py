@@ -147,8 +147,9 @@ else:
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading request.user with the registered annotations.
+    "accounts.backends.MemberModelBackend",
+    "accounts.backends.MemberBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,6 +250,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
+if not REDIS_URL:
+    # kombu's filesystem transport fails on a missing folder: every process that publishes
+    # (web, a management command, a benchmark) or consumes makes them first.
+    for _folder in ("queue", "processed", "control"):
+        try:
+            (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only deployment uses Redis
+            pass
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -398,25 +398,25 @@ def test_tonight_query_count(member_client, year_of_episodes, django_assert_max_
     live = episode_at(timezone.now() - dt.timedelta(minutes=10), programme=ProgrammeFactory())
     GuestFactory(episode=live)
     # session, user, on air (+ its guests), next episodes, their guests, follows, count
-    with django_assert_max_num_queries(9):  # +1: the notifications bell
+    with django_assert_max_num_queries(8):
         response = member_client.get(reverse("broadcasts:tonight"))
     assert response.status_code == 200
 
 
 def test_schedule_query_count(member_client, year_of_episodes, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):  # +1: the notifications bell
+    with django_assert_max_num_queries(4):
         response = member_client.get(reverse("broadcasts:schedule"))
     assert html(response).count('class="bc-slot"') == 14
-    with django_assert_max_num_queries(5):  # +1: the notifications bell
+    with django_assert_max_num_queries(4):
         member_client.get(reverse("broadcasts:schedule"), {"week": "2026-01-01"}, **HX)
 
 
 def test_archive_query_count(member_client, year_of_episodes, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):  # +1: the notifications bell
+    with django_assert_max_num_queries(7):
         response = member_client.get(reverse("broadcasts:archive"))
     assert len(titles(html(response))) == 20
     # + the chosen programme (form validation)
-    with django_assert_max_num_queries(9):  # +1: the notifications bell
+    with django_assert_max_num_queries(8):
         response = member_client.get(
             reverse("broadcasts:archive"), {"q": "ゲスト 横浜市", "programme": "night", "page": "3"}
         )
@@ -427,11 +427,11 @@ def test_episode_and_programme_query_count(
     member_client, year_of_episodes, django_assert_max_num_queries
 ):
     episode = Episode.objects.first()
-    with django_assert_max_num_queries(6):  # +1: the notifications bell
+    with django_assert_max_num_queries(5):
         assert member_client.get(episode.get_absolute_url()).status_code == 200
-    with django_assert_max_num_queries(7):  # +1: the notifications bell
+    with django_assert_max_num_queries(6):
         assert member_client.get(year_of_episodes.get_absolute_url()).status_code == 200
-    with django_assert_max_num_queries(5):  # +1: the notifications bell
+    with django_assert_max_num_queries(4):
         assert member_client.get(reverse("broadcasts:programmes")).status_code == 200
 
 

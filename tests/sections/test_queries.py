@@ -89,15 +89,15 @@ def big_community():
 
 def test_directory_query_count(client, big_community, django_assert_max_num_queries):
     client.force_login(big_community["users"][0])
-    # Session, user, departments, sections, next meetings, the member's sections, topics,
-    # and the notifications bell.
-    with django_assert_max_num_queries(8):
+    # Session, user (with the bell's count and 投稿停止 as subqueries: core.plugins
+    # .UserAnnotation), departments, sections, next meetings, the member's sections, topics.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("sections:directory"))
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("data-section=") == 60
     assert "次回" in html
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         client.get(reverse("sections:directory"), {"type": "work", "q": "課"}, HTTP_HX_REQUEST="1")
 
 
@@ -105,9 +105,8 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
     section = big_community["sections"][0]
     user = SectionMembership.objects.filter(section=section, role="head").first().user
     client.force_login(user)
-    # 15, not yet the 12 of issue 18: the bell, the 通知レベル panel and 投稿停止 came with
-    # notifications and moderation (docs/benchmarks.md, "Member pages").
-    with django_assert_max_num_queries(15):
+    # Issue 18's 12 (the bell and 投稿停止 are subqueries of the user's query).
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("sections:detail", args=[section.slug]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -115,7 +114,7 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
     assert members > 100
     assert f"メンバー（{members}人）" in html
     assert html.count("<tr>") == 1 + min(members, 50)  # header + one page of 50
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         page2 = client.get(reverse("sections:detail", args=[section.slug]), {"page": 2})
     assert page2.status_code == 200
 
@@ -123,7 +122,7 @@ def test_section_page_query_count(client, big_community, django_assert_max_num_q
 def test_meeting_page_query_count(client, big_community, django_assert_max_num_queries):
     meeting = big_community["meetings"][3]
     client.force_login(big_community["users"][0])
-    with django_assert_max_num_queries(13):  # +1: the notifications bell
+    with django_assert_max_num_queries(12):
         response = client.get(meeting.get_absolute_url())
     assert response.status_code == 200
 
@@ -131,9 +130,9 @@ def test_meeting_page_query_count(client, big_community, django_assert_max_num_q
 def test_member_home_query_count(client, big_community, django_assert_max_num_queries):
     user = big_community["users"][1]
     client.force_login(user)
-    # 8, plus one query for each discussions panel (新着, 回答のない質問).
-    # +1 the bell, +1 投稿停止 (moderation), +1 moderation's home panel.
-    with django_assert_max_num_queries(14):
+    # 8, plus one query for each discussions panel (新着, 回答のない質問) and moderation's
+    # panel; the bell and 投稿停止 are subqueries of the user's query.
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "参加している課" in response.content.decode()
@@ -141,5 +140,5 @@ def test_member_home_query_count(client, big_community, django_assert_max_num_qu
 
 def test_member_home_for_a_new_member(client, db, django_assert_max_num_queries):
     client.force_login(MemberFactory())
-    with django_assert_max_num_queries(13):  # the bell and moderation, as above
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("home")).status_code == 200

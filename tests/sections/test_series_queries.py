@@ -67,7 +67,7 @@ def busy_section(settings):
 def test_section_page_with_20_series(client, busy_section, django_assert_max_num_queries):
     section, _, members, _ = busy_section
     client.force_login(members[0])
-    with django_assert_max_num_queries(14):  # see tests/sections/test_queries.py
+    with django_assert_max_num_queries(12):  # see tests/sections/test_queries.py
         response = client.get(reverse("sections:detail", args=[section.slug]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -81,7 +81,7 @@ def test_series_page_query_count(client, busy_section, django_assert_max_num_que
     series = all_series[0]  # weekly and split: two parts
     client.force_login(members[0])
     # 3 of them: the first visit makes the feed token; 2 for the 議事メモ links.
-    with django_assert_max_num_queries(13):  # +1: the notifications bell
+    with django_assert_max_num_queries(12):
         response = client.get(series.get_absolute_url())
     assert response.status_code == 200
     shown = response.content.decode().count("data-meeting=")

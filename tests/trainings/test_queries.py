@@ -53,5 +53,5 @@ def test_list_and_detail_query_counts(client, django_assert_max_num_queries):
     assert response.status_code == 200 and "研修" in response.content.decode()
     with django_assert_max_num_queries(9):
         assert client.get(reverse("trainings:list"), {"tab": "past"}).status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("trainings:detail", args=[first.pk])).status_code == 200
