@@ -253,6 +253,7 @@ def digest_activity(
             topic.title,
             reverse("discussions:topic", args=[slugs[topic.section_id], topic.pk]),
             new=True,
+            channel=topic_channel(topic.pk),
         )
     replies = (
         Post.objects.filter(
@@ -278,11 +279,14 @@ def digest_activity(
                 reverse(
                     "discussions:topic", args=[slugs[row["topic__section_id"]], row["topic_id"]]
                 ),
+                channel=topic_channel(row["topic_id"]),
             )
         item.replies = row["n"]
     for channel, act in out.items():
         ranked = sorted(items[channel].values(), key=lambda i: (not i.new, -i.replies))
-        act.items = ranked[:DIGEST_ITEMS]
+        # Every item, ranked: a member who muted some of these topics sees the rest
+        # (ChannelActivity.without); the digest shows the first DIGEST_ITEMS.
+        act.items, act.shown = ranked, DIGEST_ITEMS
     return out
 
 

@@ -146,6 +146,7 @@ class DigestItem:
     url: str
     replies: int = 0
     new: bool = False
+    channel: str = ""  # the item's own channel (a topic), so that a member's mute drops it
 
 
 @dataclass
@@ -157,11 +158,30 @@ class ChannelActivity:
     url: str
     new_topics: int = 0
     replies: int = 0
-    items: list[DigestItem] = field(default_factory=list)
+    items: list[DigestItem] = field(default_factory=list)  # ranked; the digest shows the first few
+    shown: int = 5
 
     @property
     def empty(self) -> bool:
         return not (self.new_topics or self.replies)
+
+    def without(self, muted: set[str]) -> ChannelActivity:
+        """This activity as seen by a member who muted the channels in `muted` (topics):
+        their items are gone and the counts are those of the rest. `items` must then hold
+        every item of the window, not only the first few."""
+        kept = [i for i in self.items if not (i.channel and i.channel in muted)]
+        if len(kept) == len(self.items):
+            return self
+        gone = [i for i in self.items if i.channel and i.channel in muted]
+        return ChannelActivity(
+            self.channel,
+            self.label,
+            self.url,
+            new_topics=self.new_topics - sum(1 for i in gone if i.new),
+            replies=self.replies - sum(i.replies for i in gone),
+            items=kept,
+            shown=self.shown,
+        )
 
 
 @dataclass(frozen=True)

@@ -659,6 +659,11 @@ def _digest_batch(freq, key, default_since, now, batch, cache, run) -> int:
         ):
             watched.setdefault(user_id, []).append(channel)
         channels = sorted({c for cs in watched.values() for c in cs})
+        muted: dict[int, set[str]] = {}
+        for user_id, channel in Watch.objects.filter(
+            user_id__in=user_ids, level=Level.MUTE
+        ).values_list("user_id", "channel"):
+            muted.setdefault(user_id, set()).add(channel)
         readable: dict[int, set[str]] = {}
         for source in registry.digest_sources():
             for user_id, found in source.readable(user_ids, channels).items():
@@ -668,7 +673,9 @@ def _digest_batch(freq, key, default_since, now, batch, cache, run) -> int:
             since = pref.digest_last_at or default_since
             mine = [c for c in watched.get(pref.user_id, []) if c in readable.get(user.pk, ())]
             activity = _activity(cache, since, now, mine) if mine and user.is_member else {}
-            shown = [activity[c] for c in mine if c in activity and not activity[c].empty]
+            hers = muted.get(pref.user_id, set())
+            seen = [activity[c].without(hers) for c in mine if c in activity]
+            shown = [a for a in seen if not a.empty]
             if user.is_member and user.status != User.Status.SUSPENDED and shown:
                 mail = mail_enqueue(
                     to=user.email,
@@ -714,7 +721,7 @@ def _digest_context(user, freq, since, until, shown) -> dict[str, Any]:
                 "replies": a.replies,
                 "items": [
                     {"title": i.title, "url": _absolute(i.url), "replies": i.replies, "new": i.new}
-                    for i in a.items
+                    for i in a.items[: a.shown]
                 ],
             }
             for a in shown

@@ -121,3 +121,30 @@ def test_a_muted_section_is_not_in_the_digest(world):
     services.watch_set(user=world.watcher, channel=world.channel, level="mute")
     services.digests_send(now=MONDAY)
     assert not _digests().filter(to_email=world.watcher.email).exists()
+
+
+def test_a_muted_topic_is_not_in_the_digest_nor_in_its_counts(world):
+    muted = _post(world, title="ミュートした話題", replies=3)
+    kept = _post(world, title="残る話題", replies=1)
+    services.watch_set(user=world.watcher, channel=f"topic:{muted.pk}", level="mute")
+    services.digests_send(now=MONDAY)
+    mine = _digests().get(to_email=world.watcher.email)
+    assert "残る話題" in mine.body and "ミュートした話題" not in mine.body
+    assert f"/topics/{muted.pk}/" not in mine.body and f"/topics/{kept.pk}/" in mine.body
+    channel = mine.context["channels"][0]
+    assert (channel["new_topics"], channel["replies"]) == (1, 1)
+    # Another watcher of the section, who muted nothing, sees both.
+    other = _digests().get(to_email=world.asker.email)
+    assert "ミュートした話題" in other.body and "残る話題" in other.body
+    assert (
+        other.context["channels"][0]["new_topics"],
+        other.context["channels"][0]["replies"],
+    ) == (2, 4)
+
+
+def test_a_digest_whose_only_topic_is_muted_is_skipped(world):
+    muted = _post(world, title="ミュートした話題")
+    services.watch_set(user=world.watcher, channel=f"topic:{muted.pk}", level="mute")
+    run = services.digests_send(now=MONDAY)
+    assert not _digests().filter(to_email=world.watcher.email).exists()
+    assert run.sent == 2  # the other two watchers
