@@ -54,7 +54,7 @@ def meeting_panel(request, meeting, membership) -> dict[str, Any]:
         "may_curate_meeting": is_head,
         "may_name_scribe": is_head and not meeting.event.is_cancelled,
         "scribe": scribe,
-        "scribe_candidates": selectors.scribe_candidates(section) if is_head else [],
+        "scribe_candidates": selectors.scribe_candidates(meeting, scribe) if is_head else [],
         "meeting_entries": list(
             selectors.readable_entries(user, Entry.objects.filter(source_meetings=meeting))
         ),

@@ -360,6 +360,32 @@ def test_home_panels(client, world):
 # --- 議事メモ -----------------------------------------------------------------------------------
 
 
+def test_the_scribe_is_chosen_from_the_attendees_and_the_heads(client, world):
+    """A head names a 書記 from those who attended and the heads/deputies, not from a list
+    of every member of the section (3,000 options on a big section)."""
+    from events.models import Registration
+
+    starts = timezone.now() - timedelta(days=1)
+    meeting = MeetingFactory(
+        section=world.section, event__starts_at=starts, event__ends_at=starts + timedelta(hours=1)
+    )
+    Registration.objects.create(event=meeting.event, user=world.member2, status="going")
+    Registration.objects.create(event=meeting.event, user=world.member, status="not_going")
+    login(client, world.head)
+    meeting_url = reverse("sections:meeting", args=[world.section.slug, meeting.pk])
+    select = re.search(
+        r'<select id="scribe-user".*?</select>', client.get(meeting_url).content.decode(), re.S
+    )
+    options = set(re.findall(r'<option value="(\d+)"', select.group(0)))
+    assert options == {str(world.member2.pk), str(world.head.pk), str(world.deputy.pk)}
+    # The named scribe stays selectable (and selected) even without attending.
+    services.meeting_scribe_set(meeting_id=meeting.pk, actor=world.head, user_id=world.member.pk)
+    select = re.search(
+        r'<select id="scribe-user".*?</select>', client.get(meeting_url).content.decode(), re.S
+    )
+    assert f'<option value="{world.member.pk}" selected>' in select.group(0)
+
+
 def test_meeting_notes_from_the_meeting_page_to_the_topic_list(client, world):
     starts = timezone.now() - timedelta(days=1)
     meeting = MeetingFactory(
