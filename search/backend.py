@@ -2,8 +2,9 @@
 
 SQLite: the FTS5 table `search_fts` (external content = search_document, kept by
 triggers; see migration 0002) joined on rowid; relevance is bm25().
-PostgreSQL: `to_tsvector('simple', tokens) @@ to_tsquery('simple', …)`, answered by the
-GIN index over the same expression; relevance is ts_rank().
+PostgreSQL: `tsv @@ to_tsquery('simple', …)` over the stored `to_tsvector('simple',
+tokens)` (a generated column, migration 0003), answered by its GIN index; relevance is
+ts_rank() over the stored vector.
 
 Both receive the same parsed terms (`search.text.parse`) and return the same rows."""
 
@@ -15,7 +16,7 @@ from django.db.models import QuerySet
 from .text import Term
 
 FTS_TABLE = "search_fts"
-PG_VECTOR = "to_tsvector('simple'::regconfig, search_document.tokens)"
+PG_VECTOR = "search_document.tsv"
 
 
 def vendor() -> str:
@@ -86,7 +87,7 @@ def index_size_bytes() -> int:
     """Bytes of the full-text index (benchmarks)."""
     with connection.cursor() as cursor:
         if vendor() == "postgresql":
-            cursor.execute("SELECT pg_relation_size('search_document_tokens_gin')")
+            cursor.execute("SELECT pg_relation_size('search_document_tsv_gin')")
             return int(cursor.fetchone()[0])
         cursor.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE %s", [f"{FTS_TABLE}%"])
         return int(cursor.fetchone()[0] or 0)

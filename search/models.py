@@ -3,7 +3,7 @@
 Written only by `search.index` (called by the services of the app that owns the thing,
 in the same transaction as the change). The full-text part is backend-specific and made
 by migration 0002: an FTS5 table kept by triggers on SQLite, a GIN index over
-`to_tsvector('simple', tokens)` on PostgreSQL."""
+the stored `to_tsvector('simple', tokens)` (column `tsv`, migration 0003) on PostgreSQL."""
 
 from __future__ import annotations
 

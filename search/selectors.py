@@ -194,25 +194,45 @@ def _results(rows: list[Document], terms: list[text.Term]) -> list[Result]:
     return out
 
 
+def newest_matches(rows: QuerySet[Document]) -> list[int]:
+    """The ids of the newest COUNT_CAP + 1 matches (one query): their number is the capped
+    count, and the newest COUNT_CAP are what relevance orders."""
+    return list(backend.by_date(rows).values_list("id", flat=True)[: COUNT_CAP + 1])
+
+
+def ranked(ids: list[int], terms: list[text.Term], *, any_of: bool = False) -> QuerySet[Document]:
+    """The documents `ids` best first. Relevance orders the newest COUNT_CAP matches of a
+    search, not all of them: a two-character term can match a third of the corpus, and
+    ranking 34,000 rows took 0.3 s on PostgreSQL; the newest 1,000, 15 ms. A search with
+    more matches says 「1,000件以上」 and offers the filters."""
+    return backend.by_relevance(
+        backend.match(Document.objects.filter(pk__in=ids[:COUNT_CAP]), terms, any_of=any_of)
+    )
+
+
 def search(*, user, filters: Filters, page: Any = 1, now: datetime | None = None) -> Results:
-    """One page of results (four queries: count, the page's ids, its rows, section
-    names)."""
+    """One page of results (four queries: the newest matches' ids, the page's ids by
+    relevance, its rows, section names)."""
     now = now or timezone.now()
     terms = text.parse(filters.q)
     number = _page_number(page)
     if not terms:
         return Results(filters, terms, [], 0, False, 1, 1)
-    rows = backend.match(_filtered(user, filters, now), terms)
-    count = rows.values("id")[: COUNT_CAP + 1].count()
+    newest = newest_matches(backend.match(_filtered(user, filters, now), terms))
+    count = len(newest)
     capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
     num_pages = max(1, -(-count // PER_PAGE))
     number = min(number, num_pages)
-    ordered = backend.by_date(rows) if filters.sort == "newest" else backend.by_relevance(rows)
     offset = (number - 1) * PER_PAGE
-    # Order the matches by their ids only, then read the page's rows (the texts of 20
-    # rows, not of every match, go through the sort).
-    ids = list(ordered.values_list("id", flat=True)[offset : offset + PER_PAGE]) if count else []
+    if not count:
+        ids: list[int] = []
+    elif filters.sort == "newest":
+        ids = newest[:COUNT_CAP][offset : offset + PER_PAGE]
+    else:
+        # Order the matches by their ids only, then read the page's rows (the texts of 20
+        # rows, not of every match, go through the sort).
+        ids = list(ranked(newest, terms).values_list("id", flat=True)[offset : offset + PER_PAGE])
     by_id = {d.pk: d for d in Document.objects.filter(pk__in=ids).only(*LIST_FIELDS)} if ids else {}
     page_rows = [by_id[i] for i in ids if i in by_id]
     return Results(filters, terms, _results(page_rows, terms), count, capped, number, num_pages)
@@ -220,12 +240,14 @@ def search(*, user, filters: Filters, page: Any = 1, now: datetime | None = None
 
 def matching_ids(*, user, q: str, kinds: list[str], limit: int = COUNT_CAP) -> list[int]:
     """The object ids of `kinds` that match `q` and that `user` may read, best first
-    (the /qa/ page's query)."""
+    (the /qa/ page's query; relevance over the newest COUNT_CAP matches)."""
     terms = text.parse(q)
     if not terms:
         return []
-    rows = backend.by_relevance(backend.match(visible(user, kinds), terms))
-    return list(rows.values_list("object_id", flat=True)[:limit])
+    newest = newest_matches(backend.match(visible(user, kinds), terms))
+    if not newest:
+        return []
+    return list(ranked(newest, terms).values_list("object_id", flat=True)[:limit])
 
 
 def similar(*, user, title: str) -> list[Result]:
@@ -239,8 +261,10 @@ def similar(*, user, title: str) -> list[Result]:
     if not tokens or not kinds:
         return []
     terms = [text.Term(t, (t,), False) for t in tokens]
-    rows = backend.by_relevance(backend.match(visible(user, kinds), terms, any_of=True))
-    ids = list(rows.values_list("id", flat=True)[:SIMILAR_MAX])
+    newest = newest_matches(backend.match(visible(user, kinds), terms, any_of=True))
+    if not newest:
+        return []
+    ids = list(ranked(newest, terms, any_of=True).values_list("id", flat=True)[:SIMILAR_MAX])
     by_id = {d.pk: d for d in Document.objects.filter(pk__in=ids).only(*LIST_FIELDS)}
     found = [by_id[i] for i in ids if i in by_id]
     return _results(found, terms)
