@@ -316,14 +316,16 @@ class UserAnnotation:
     """A value about the signed-in member that nearly every page needs (the bell's unread
     count, an active 投稿停止), computed as a subquery of the one query that loads
     `request.user` (`accounts.backends.MemberBackend.get_user`) instead of a query of its
-    own. `expression()` returns an expression over `OuterRef("pk")`.
+    own. `expression(now)` returns an expression over `OuterRef("pk")`; `now` is the
+    request's time (the SQL is compiled once per process with a stand-in for it and for
+    the user's id, see accounts.backends).
 
     Readers ask `user_value(user, name, compute)`: the loaded value when `user` came from
     the session, else `compute()` (a user fetched any other way, or after
     `user_value_forget`, which the services that change the value call)."""
 
     name: str
-    expression: Callable[[], Any]
+    expression: Callable[[Any], Any]
 
 
 _user_annotations: dict[str, UserAnnotation] = {}
@@ -335,8 +337,8 @@ def register_user_annotation(item: UserAnnotation) -> UserAnnotation:
     return item
 
 
-def user_annotations() -> dict[str, Any]:
-    return {name: item.expression() for name, item in sorted(_user_annotations.items())}
+def user_annotations(now: Any) -> dict[str, Any]:
+    return {name: item.expression(now) for name, item in sorted(_user_annotations.items())}
 
 
 def user_value(user: Any, name: str, compute: Callable[[], Any]) -> Any:

@@ -270,11 +270,12 @@ def _silences(now: datetime | None = None) -> QuerySet[Penalty]:
     return active_penalties(now=now).filter(kind=Penalty.Kind.SILENCE).order_by("-ends_at")
 
 
-def silence_expression():
-    """The member's active 投稿停止 (its id) as a subquery of the query that loads the
-    signed-in user (`core.plugins.UserAnnotation`, registered in apps.py): the write guard
-    asked on every page with a form costs no query for the members who are not stopped."""
-    return Subquery(_silences().filter(user=OuterRef("pk")).values("pk")[:1])
+def silence_expression(now: datetime):
+    """The member's active 投稿停止 at `now` (its id) as a subquery of the query that
+    loads the signed-in user (`core.plugins.UserAnnotation`, registered in apps.py): the
+    write guard asked on every page with a form costs no query for the members who are not
+    stopped."""
+    return Subquery(_silences(now).filter(user=OuterRef("pk")).values("pk")[:1])
 
 
 def active_silence(user, *, now: datetime | None = None) -> Penalty | None:

@@ -34,7 +34,7 @@ def _shown(user):
 UNREAD = "notifications_unread"
 
 
-def unread_expression():
+def unread_expression(now=None):
     """The bell's count as a subquery of the query that loads the signed-in user
     (`core.plugins.UserAnnotation`, registered in apps.py)."""
     rows = (
