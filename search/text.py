@@ -63,9 +63,15 @@ def _fold_char(ch: str) -> str:
     return ch.casefold()
 
 
+# katakana → hiragana as one str.translate (what _fold_char does to each character).
+_KANA = {o: o - 0x60 for o in range(0x30A1, 0x30F7)} | {0x30FD: 0x309D, 0x30FE: 0x309E}
+
+
 def normalize(value: str) -> str:
-    """NFKC, case fold, katakana → hiragana. The same for documents and queries."""
-    return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFKC", value or ""))
+    """NFKC, case fold, katakana → hiragana. The same for documents and queries.
+    (`str.casefold` folds each character on its own, so this equals `_fold_char` applied
+    character by character, at C speed.)"""
+    return unicodedata.normalize("NFKC", value or "").translate(_KANA).casefold()
 
 
 def display(value: str) -> str:
@@ -232,6 +238,10 @@ def _spans(folded: str, terms: list[Term]) -> list[tuple[int, int]]:
 def _fold_same_length(value: str) -> str:
     """`normalize` for text already in NFKC, keeping one character per character (a
     character whose case folding is longer keeps its lower-case form)."""
+    shifted = value.translate(_KANA)
+    folded = shifted.casefold()
+    if len(folded) == len(shifted):  # no character grew (case folding never shrinks one)
+        return folded
     out = []
     for ch in value:
         folded = _fold_char(ch)
