@@ -75,6 +75,17 @@ def match(queryset: QuerySet, terms: list[Term], *, any_of: bool = False) -> Que
     )
 
 
+def newest(matched: QuerySet, limit: int) -> list[tuple[int, float | None]]:
+    """The newest `limit` rows of a `match()` queryset: (id, relevance). SQLite's bm25()
+    comes from the FTS5 index at no cost, so it is read here and the caller sorts in
+    Python; PostgreSQL's ts_rank() reads each row's vector, so it is left out (None) and
+    the caller ranks the rows it keeps in a second query (`by_relevance`)."""
+    ordered = by_date(matched)
+    if vendor() == "postgresql":
+        return [(pk, None) for pk in ordered.values_list("id", flat=True)[:limit]]
+    return list(ordered.values_list("id", "search_rank")[:limit])
+
+
 def by_relevance(queryset: QuerySet) -> QuerySet:
     return queryset.order_by("-search_rank", "-date", "-id")
 

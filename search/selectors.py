@@ -194,25 +194,31 @@ def _results(rows: list[Document], terms: list[text.Term]) -> list[Result]:
     return out
 
 
-def newest_matches(rows: QuerySet[Document]) -> list[int]:
-    """The ids of the newest COUNT_CAP + 1 matches (one query): their number is the capped
-    count, and the newest COUNT_CAP are what relevance orders."""
-    return list(backend.by_date(rows).values_list("id", flat=True)[: COUNT_CAP + 1])
+def newest_matches(rows: QuerySet[Document]) -> list[tuple[int, float | None]]:
+    """(id, relevance or None) of the newest COUNT_CAP + 1 matches (one query): their
+    number is the capped count, and the newest COUNT_CAP are what relevance orders."""
+    return backend.newest(rows, COUNT_CAP + 1)
 
 
-def ranked(ids: list[int], terms: list[text.Term], *, any_of: bool = False) -> QuerySet[Document]:
-    """The documents `ids` best first. Relevance orders the newest COUNT_CAP matches of a
-    search, not all of them: a two-character term can match a third of the corpus, and
-    ranking 34,000 rows took 0.3 s on PostgreSQL; the newest 1,000, 15 ms. A search with
-    more matches says 「1,000件以上」 and offers the filters."""
-    return backend.by_relevance(
-        backend.match(Document.objects.filter(pk__in=ids[:COUNT_CAP]), terms, any_of=any_of)
-    )
+def ranked_ids(newest: list[tuple[int, float | None]], terms, *, any_of: bool = False) -> list[int]:
+    """The ids of `newest` (newest first) best first. Relevance orders the newest
+    COUNT_CAP matches of a search, not all of them: a two-character term can match a
+    third of the corpus, and ranking 34,000 rows took 0.3 s on PostgreSQL; the newest
+    1,000, 15 ms. A search with more matches says 「1,000件以上」 and offers the filters.
+    Where the backend gave the relevance with the ids (SQLite), they are sorted here
+    (relevance, then newest, as `backend.by_relevance`); else one query ranks them."""
+    kept = newest[:COUNT_CAP]
+    if kept and kept[0][1] is not None:
+        # `kept` is newest first, so a stable sort on relevance keeps newest among equals.
+        return [pk for pk, _ in sorted(kept, key=lambda row: -(row[1] or 0.0))]
+    ids = [pk for pk, _ in kept]
+    rows = backend.match(Document.objects.filter(pk__in=ids), terms, any_of=any_of)
+    return list(backend.by_relevance(rows).values_list("id", flat=True))
 
 
 def search(*, user, filters: Filters, page: Any = 1, now: datetime | None = None) -> Results:
-    """One page of results (four queries: the newest matches' ids, the page's ids by
-    relevance, its rows, section names)."""
+    """One page of results (four queries at most: the newest matches' ids, on PostgreSQL
+    their ranking, the page's rows, section names)."""
     now = now or timezone.now()
     terms = text.parse(filters.q)
     number = _page_number(page)
@@ -228,11 +234,11 @@ def search(*, user, filters: Filters, page: Any = 1, now: datetime | None = None
     if not count:
         ids: list[int] = []
     elif filters.sort == "newest":
-        ids = newest[:COUNT_CAP][offset : offset + PER_PAGE]
+        ids = [pk for pk, _ in newest[:COUNT_CAP]][offset : offset + PER_PAGE]
     else:
         # Order the matches by their ids only, then read the page's rows (the texts of 20
         # rows, not of every match, go through the sort).
-        ids = list(ranked(newest, terms).values_list("id", flat=True)[offset : offset + PER_PAGE])
+        ids = ranked_ids(newest, terms)[offset : offset + PER_PAGE]
     by_id = {d.pk: d for d in Document.objects.filter(pk__in=ids).only(*LIST_FIELDS)} if ids else {}
     page_rows = [by_id[i] for i in ids if i in by_id]
     return Results(filters, terms, _results(page_rows, terms), count, capped, number, num_pages)
@@ -247,7 +253,9 @@ def matching_ids(*, user, q: str, kinds: list[str], limit: int = COUNT_CAP) -> l
     newest = newest_matches(backend.match(visible(user, kinds), terms))
     if not newest:
         return []
-    return list(ranked(newest, terms).values_list("object_id", flat=True)[:limit])
+    ids = ranked_ids(newest, terms)[:limit]
+    objects = dict(Document.objects.filter(pk__in=ids).values_list("id", "object_id"))
+    return [objects[i] for i in ids if i in objects]
 
 
 def similar(*, user, title: str) -> list[Result]:
@@ -264,7 +272,7 @@ def similar(*, user, title: str) -> list[Result]:
     newest = newest_matches(backend.match(visible(user, kinds), terms, any_of=True))
     if not newest:
         return []
-    ids = list(ranked(newest, terms, any_of=True).values_list("id", flat=True)[:SIMILAR_MAX])
+    ids = ranked_ids(newest, terms, any_of=True)[:SIMILAR_MAX]
     by_id = {d.pk: d for d in Document.objects.filter(pk__in=ids).only(*LIST_FIELDS)}
     found = [by_id[i] for i in ids if i in by_id]
     return _results(found, terms)
