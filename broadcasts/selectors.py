@@ -45,8 +45,21 @@ class Tonight:
 def tonight(*, now: dt.datetime | None = None, later: int = 3) -> Tonight:
     """The episode on air now (if any), the next one to start, and a few after it."""
     now = now or timezone.now()
-    on_air = _episodes().on_air(now).order_by("starts_at", "id").first()
-    upcoming = list(_episodes().upcoming(now).order_by("starts_at", "id")[: later + 1])
+    # One query (and the guests'): what is on air or still to come, by start. Those on
+    # air start first; the rest are the upcoming ones. A few spare rows cover several
+    # programmes on air at once; past those, the upcoming ones are asked on their own.
+    spare = 4
+    rows = list(
+        _episodes()
+        .with_ends_at()
+        .filter(ends_at_db__gt=now)
+        .order_by("starts_at", "id")[: later + 1 + spare]
+    )
+    airing = [e for e in rows if e.starts_at <= now]
+    on_air = airing[0] if airing else None
+    upcoming = [e for e in rows if e.starts_at > now][: later + 1]
+    if len(airing) > spare and len(upcoming) < later + 1:
+        upcoming = list(_episodes().upcoming(now).order_by("starts_at", "id")[: later + 1])
     return Tonight(
         on_air=on_air,
         next=upcoming[0] if upcoming else None,
