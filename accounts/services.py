@@ -506,7 +506,9 @@ def _describe(values: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def affiliation_verify(*, user_id: int, actor: User) -> User:
+def affiliation_verify(*, user_id: int, actor: User | None) -> User:
+    """Staff verified a change of body (`actor`), or the new body's trusted domain did
+    (年度更新: `actor` None)."""
     user = _lock(user_id)
     if not user.affiliation_review_pending:
         raise TransitionError(f"{user} の所属変更は確認済みです。")

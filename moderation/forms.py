@@ -16,7 +16,7 @@ class ReportForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("reason") == Reason.OTHER and not (data.get("text") or "").strip():
             self.add_error("text", "「その他」を選んだときは、報告の内容を書いてください。")
         return data

@@ -42,11 +42,14 @@ def _thing(case: Case) -> dict:
             "title": "",
             "url": reverse("profile", args=[case.profile_id]),
         }
-    topic = case.post.topic
+    post = case.post
+    if post is None:  # a post case whose post is gone (cannot happen: posts are kept)
+        return {"thing": case.get_kind_display(), "title": "", "url": ""}
+    topic = post.topic
     return {
         "thing": case.get_kind_display(),
         "title": topic.title,
-        "url": case.post.get_absolute_url() if topic.deleted_at is None else "",
+        "url": post.get_absolute_url() if topic.deleted_at is None else "",
     }
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -138,6 +139,7 @@ def queue(
 
 def queue_sections(user) -> list[Section]:
     """The sections offered in the queue's filter."""
+    ids: Any
     if is_moderator_staff(user):
         ids = Case.objects.exclude(section=None).values("section_id")
     else:
@@ -172,9 +174,9 @@ def case_reports(case: Case) -> list[Report]:
 def post_context(case: Case, *, around: int = 2) -> list[Post]:
     """The reported post with the posts just before and after it in its thread (what a
     moderator needs to judge it), deleted ones left out."""
-    if case.post_id is None:
-        return []
     post = case.post
+    if post is None:
+        return []
     posts = list(
         Post.objects.filter(
             topic_id=post.topic_id,
@@ -286,7 +288,7 @@ def active_silence(user, *, now: datetime | None = None) -> Penalty | None:
         if loaded is None:
             return None
         if loaded is not _UNLOADED:
-            return Penalty.objects.filter(pk=loaded).first()
+            return Penalty.objects.filter(pk=cast(int, loaded)).first()
     return _silences(now).filter(user=user).first()
 
 
@@ -295,8 +297,9 @@ def silence_refusal(user) -> str | None:
     penalty = active_silence(user)
     if penalty is None:
         return None
+    until = f"{format_jst(penalty.ends_at)}まで" if penalty.ends_at else "事務局が解除するまで"
     return (
-        f"投稿停止中のため、{format_jst(penalty.ends_at)}まで投稿・返信・参加の申し込みは"
+        f"投稿停止中のため、{until}投稿・返信・参加の申し込みは"
         f"できません（閲覧はできます）。理由：{penalty.reason}"
     )
 

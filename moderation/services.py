@@ -305,10 +305,12 @@ def case_decide(
             raise ModerationError(
                 "プロフィールは「問題なし」か「削除」（自己紹介を消す）で判断してください。"
             )
-        if decision == Case.Decision.DELETE:
+        if decision == Case.Decision.DELETE and case.profile_id is not None:
             account_services.profile_introduction_clear(user_id=case.profile_id, actor=actor)
     else:
-        post_id = case.post_id
+        post_id, post = case.post_id, case.post
+        if post_id is None or post is None:
+            raise ModerationError("審査案件の投稿が見つかりません。", "not_found")
         if decision == Case.Decision.DISMISS:
             discussion_services.post_set_visible(post_id=post_id, actor=actor)
         elif decision == Case.Decision.HIDE:
@@ -321,9 +323,9 @@ def case_decide(
             if not selectors.may_decide_as_staff(actor):
                 raise ModerationError("一部を伏せる編集は事務局だけができます。", "forbidden")
             body = (redacted_body or "").strip()
-            if not body or body == case.post.body.strip():
+            if not body or body == post.body.strip():
                 raise ModerationError("伏せた後の本文を入力してください（元の本文と同じです）。")
-            case.original_body = case.post.body
+            case.original_body = post.body
             discussion_services.post_redact(post_id=post_id, actor=actor, body=body, now=now)
             discussion_services.post_set_visible(post_id=post_id, actor=actor)
         case.post = Post.objects.select_related("topic__section").get(pk=post_id)

@@ -4,6 +4,7 @@ without JavaScript (plain forms, filters in the URL)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -92,7 +93,7 @@ def report(request, kind: str, pk: int):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            ids = {"post_id": pk} if kind == "post" else {"profile_id": pk}
+            ids: dict[str, Any] = {"post_id": pk} if kind == "post" else {"profile_id": pk}
             try:
                 result = services.report_create(
                     reporter=request.user,
@@ -189,7 +190,7 @@ def _case_context(request, case: Case, form=None, penalty_form=None) -> dict:
         if staff_view
         else [],
         "form": form
-        or DecisionForm(initial={"redacted_body": case.post.body if case.post_id else ""}),
+        or DecisionForm(initial={"redacted_body": case.post.body if case.post else ""}),
         "penalty_form": penalty_form or PenaltyForm(initial={"kind": "silence", "days": 7}),
         "decisions": [
             (value, label)

@@ -81,7 +81,7 @@ def watch(request: HttpRequest) -> HttpResponse:
         error, status = exc.message, 422
     else:
         error = ""
-    if request.htmx:
+    if getattr(request, "htmx", False):
         context = selectors.watch_panel(user=request.user, channel=channel)
         context.update(
             {
@@ -115,7 +115,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             )
             for key, value in request.POST.items():
                 if key.startswith("level:") and value:
-                    services.watch_set(user=request.user, channel=key[6:][:40], level=value[:12])
+                    services.watch_set(
+                        user=request.user, channel=key[6:][:40], level=str(value)[:12]
+                    )
         except ServiceError as exc:
             error = exc.message
         else:

@@ -44,7 +44,7 @@ class CycleForm(forms.ModelForm):
         fields = ("fiscal_year", "opens_on", "due_on", "grace_until")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if self.instance.pk and self.instance.closed_on:
             raise forms.ValidationError("終了した年度更新は変更・再開できません。")
         if self.errors:

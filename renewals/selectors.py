@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -63,7 +63,7 @@ def current_renewal(user: Any) -> Renewal | None:
     request, so the banner, the guard and the home panel share one query."""
     kept = getattr(user, "_renewal_current", _UNSET)
     if kept is not _UNSET:
-        return kept
+        return cast("Renewal | None", kept)
     renewal = None
     if getattr(user, "is_authenticated", False) and not user.is_staff:
         renewal = (
@@ -99,7 +99,7 @@ def write_refusal(user: Any) -> str | None:
     if not live_cycle_exists():
         return None
     renewal = current_renewal(user)
-    if not is_overdue(renewal):
+    if renewal is None or not is_overdue(renewal):
         return None
     return (
         f"{renewal.cycle.label}の年度更新（在職の確認）が期限（{_date_ja(renewal.cycle.due_on)}）"
@@ -118,7 +118,7 @@ def banner(user: Any) -> dict[str, Any] | None:
         return None
     renewal = current_renewal(user)
     today = timezone.localdate()
-    if not awaiting(renewal, today):
+    if renewal is None or not awaiting(renewal, today):
         return None
     cycle = renewal.cycle
     return {

@@ -240,7 +240,9 @@ def renewal_confirm(
         _mark_confirmed(renewal, choice, now)
         return Confirmed(renewal=renewal, restored=lapsed)
     if choice == C.MOVED_WITHIN:
-        within = {k: data[k] for k in ("department", "position", "job_type") if k in data}
+        within: dict[str, Any] = {
+            k: data[k] for k in ("department", "position", "job_type") if k in data
+        }
         if not within.get("department"):
             raise RenewalError("新しい部署を入力してください。")
         if lapsed:
@@ -441,7 +443,7 @@ def _reminder_batch(cycle: Cycle, kind: str, now: dt.datetime, batch: int) -> in
     context_common = {
         "year": cycle.label,
         "kind": kind,
-        "headline": REMINDER_TEXT[kind],
+        "headline": REMINDER_TEXT[Reminder.Kind(kind)],
         "due": _date_ja(cycle.due_on),
         "grace": _date_ja(cycle.grace_until),
         "path": "/renewal/",

@@ -142,7 +142,7 @@ def verify(request, token: str):
         return redirect("renewals:form")
     if result.already:
         messages.info(request, "このアドレスは確認済みです。")
-    elif result.change.trusted:
+    elif result.change is not None and result.change.trusted:
         messages.success(
             request,
             "新しい職場のアドレスを確認しました。所属の変更は、そのまま確認済みになりました。",
