@@ -86,6 +86,15 @@ def newest(matched: QuerySet, limit: int) -> list[tuple[int, float | None]]:
     return list(ordered.values_list("id", "search_rank")[:limit])
 
 
+def among(queryset: QuerySet, ids: list[int]) -> QuerySet:
+    """The rows of `queryset` whose id is in `ids`. On PostgreSQL one array parameter
+    (`id = ANY(%s)`): psycopg parses a query's placeholders on the client, and 1,000 of
+    them (`pk__in`) cost more than the ranking they feed."""
+    if vendor() == "postgresql":
+        return queryset.extra(where=["search_document.id = ANY(%s)"], params=[list(ids)])
+    return queryset.filter(pk__in=ids)
+
+
 def by_relevance(queryset: QuerySet) -> QuerySet:
     return queryset.order_by("-search_rank", "-date", "-id")
 

@@ -25,3 +25,16 @@ def test_relevance_orders_the_newest_matches_only(corpus, monkeypatch):
     assert sorted(r.url for r in capped.results) == sorted(all_urls[:3])
     newest = selectors.search(user=user, filters=selectors.Filters(q="予約", sort="newest"))
     assert [r.url for r in newest.results] == all_urls[:3]
+
+
+def test_the_page_says_when_only_the_newest_matches_are_shown(client, corpus, monkeypatch):
+    from django.urls import reverse
+
+    client.force_login(corpus.roles["insider"])
+    url = reverse("search:search")
+    assert "data-search-capped" not in client.get(url, {"q": "予約"}).content.decode()
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    html = client.get(url, {"q": "予約"}).content.decode()
+    assert "検索結果 2件以上" in html and "data-search-capped" in html
+    assert "新しい2件を関連度順に表示しています" in html
+    assert html.count('class="search-item"') == 2
