@@ -53,13 +53,22 @@ def tsquery(terms: list[Term], *, any_of: bool = False) -> str:
 # --- Filtering and ranking ----------------------------------------------------------------
 
 
-def match(queryset: QuerySet, terms: list[Term], *, any_of: bool = False) -> QuerySet:
+def match(
+    queryset: QuerySet, terms: list[Term], *, any_of: bool = False, matched: bool = False
+) -> QuerySet:
     """The rows of `queryset` whose tokens match every term (`any_of`: any term), with
-    `search_rank` selected (higher is better on both backends)."""
+    `search_rank` selected (higher is better on both backends). `matched`: the rows are
+    known to match already (PostgreSQL then only ranks them: each vector is read once,
+    not twice)."""
     if not terms:
         return queryset.none()
     if vendor() == "postgresql":
         expression = tsquery(terms, any_of=any_of)
+        if matched:
+            return queryset.extra(
+                select={"search_rank": f"ts_rank({PG_VECTOR}, to_tsquery('simple', %s))"},
+                select_params=[expression],
+            )
         return queryset.extra(
             select={"search_rank": f"ts_rank({PG_VECTOR}, to_tsquery('simple', %s))"},
             select_params=[expression],

@@ -216,7 +216,9 @@ def ranked_ids(newest: list[tuple[int, float | None]], terms, *, any_of: bool = 
         # `kept` is newest first, so a stable sort on relevance keeps newest among equals.
         return [pk for pk, _ in sorted(kept, key=lambda row: -(row[1] or 0.0))]
     ids = [pk for pk, _ in kept]
-    rows = backend.match(backend.among(Document.objects.all(), ids), terms, any_of=any_of)
+    rows = backend.match(
+        backend.among(Document.objects.all(), ids), terms, any_of=any_of, matched=True
+    )
     return list(backend.by_relevance(rows).values_list("id", flat=True))
 
 
