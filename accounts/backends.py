@@ -47,6 +47,8 @@ def load_member(user_id: Any) -> Any:
         pk = int(user_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < pk < 2**63:  # beyond bigint: PostgreSQL would refuse the parameter
+        return None
     key = connection.vendor
     if key not in _compiled:
         _compiled[key] = _compile(model)

@@ -27,7 +27,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import WITHDRAWN_NAME, User
 from core import plugins
 from events.models import Registration
 from sections import rules
@@ -683,8 +682,8 @@ def scribe_candidates(
 ) -> list[tuple[int, str]]:
     """Whom a head can name 書記 of a meeting: the section's members who attended (参加),
     its heads and deputies, and the scribe named now, by name: (user id, name) pairs, one
-    query with no full user rows (a section of 3,000 members would otherwise put 3,000
-    options on the page)."""
+    query reading only the columns a name needs (a list of every member put 3,000 options
+    on a big section's page)."""
     attended = Registration.objects.filter(
         event_id=meeting.event_id, status=Registration.Status.GOING
     ).values("user_id")
@@ -693,14 +692,11 @@ def scribe_candidates(
         who |= Q(user_id=scribe.user_id)
     rows = (
         SectionMembership.objects.filter(who, section_id=meeting.section_id)
-        .order_by("user__full_name", "id")
-        .values_list("user_id", "user__full_name", "user__email", "user__status")[:limit]
+        .select_related("user")
+        .only("user_id", "user__full_name", "user__email", "user__status")
+        .order_by("user__full_name", "id")[:limit]
     )
-    # User.display_name, from the three columns.
-    return [
-        (pk, WITHDRAWN_NAME if status == User.Status.WITHDRAWN else (name or email))
-        for pk, name, email, status in rows
-    ]
+    return [(m.user_id, m.user.display_name) for m in rows]
 
 
 # --- 参考Q&A ------------------------------------------------------------------------------

@@ -3,9 +3,6 @@ and for heads and staff the number of reports waiting in their queue."""
 
 from __future__ import annotations
 
-from sections import rules
-from sections.models import SectionMembership
-
 from . import selectors
 from .models import Case
 
@@ -20,11 +17,10 @@ def home(request) -> dict:
     elif user.is_authenticated and user.is_member:
         # One query whether or not the member heads a section: the sections they manage
         # are a subquery of the count.
-        managed = SectionMembership.objects.filter(user=user, role__in=rules.MANAGER_ROLES).values(
-            "section_id"
-        )
         waiting = (
-            Case.objects.filter(section_id__in=managed, decided_at__isnull=True)
+            Case.objects.filter(
+                section_id__in=selectors.managed_sections(user), decided_at__isnull=True
+            )
             .exclude(kind=Case.Kind.PROFILE)
             .count()
         )

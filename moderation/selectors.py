@@ -49,15 +49,19 @@ def may_penalise(user) -> bool:
     return _member(user) and user.is_staff and user.has_perm("moderation.add_penalty")
 
 
+def managed_sections(user) -> QuerySet[SectionMembership, Any]:
+    """The ids of the sections where `user` is 課長 or 課長補佐, as a queryset (to be a
+    subquery of another query)."""
+    if not _member(user):
+        return SectionMembership.objects.none().values("section_id")
+    return SectionMembership.objects.filter(user=user, role__in=rules.MANAGER_ROLES).values(
+        "section_id"
+    )
+
+
 def managed_section_ids(user) -> list[int]:
     """The sections where `user` is 課長 or 課長補佐."""
-    if not _member(user):
-        return []
-    return list(
-        SectionMembership.objects.filter(user=user, role__in=rules.MANAGER_ROLES).values_list(
-            "section_id", flat=True
-        )
-    )
+    return [row["section_id"] for row in managed_sections(user)]
 
 
 def is_section_manager(*, user, section_id: int | None) -> bool:

@@ -31,6 +31,12 @@ def _shown(user):
     return Notification.objects.filter(recipient=user, withdrawn_at__isnull=True)
 
 
+def _unread(user):
+    """The bell's rows (on the partial index `notification_unread`); `user` may be an
+    `OuterRef`."""
+    return _shown(user).filter(read_at__isnull=True)
+
+
 UNREAD = "notifications_unread"
 
 
@@ -38,13 +44,7 @@ def unread_expression(now=None):
     """The bell's count as a subquery of the query that loads the signed-in user
     (`core.plugins.UserAnnotation`, registered in apps.py)."""
     rows = (
-        Notification.objects.filter(
-            recipient=OuterRef("pk"), withdrawn_at__isnull=True, read_at__isnull=True
-        )
-        .order_by()
-        .values("recipient")
-        .annotate(n=Count("pk"))
-        .values("n")
+        _unread(OuterRef("pk")).order_by().values("recipient").annotate(n=Count("pk")).values("n")
     )
     return Coalesce(Subquery(rows), 0)
 
@@ -52,9 +52,7 @@ def unread_expression(now=None):
 def unread_count(user) -> int:
     """The bell: unread notifications still shown. Loaded with `request.user` (no query of
     its own); a user fetched any other way costs one query, on a partial index."""
-    return plugins.user_value(
-        user, UNREAD, lambda: _shown(user).filter(read_at__isnull=True).count()
-    )
+    return plugins.user_value(user, UNREAD, lambda: _unread(user).count())
 
 
 @dataclass

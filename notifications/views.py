@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import MemberRequest
 from core.access import member, public
 from core.errors import ServiceError
 from core.redirects import safe_next
@@ -67,7 +68,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @member
 @require_POST
 @vary_on_headers("HX-Request")
-def watch(request: HttpRequest) -> HttpResponse:
+def watch(request: MemberRequest) -> HttpResponse:
     """Set the level of a section or a topic (the form on the section and topic pages)."""
     channel = (request.POST.get("channel") or "")[:40]
     level = (request.POST.get("level") or "")[:12]
@@ -81,7 +82,7 @@ def watch(request: HttpRequest) -> HttpResponse:
         error, status = exc.message, 422
     else:
         error = ""
-    if getattr(request, "htmx", False):
+    if request.htmx:
         context = selectors.watch_panel(user=request.user, channel=channel)
         context.update(
             {

@@ -73,7 +73,8 @@ def main() -> int:
 
     env = child_env(args.host, args.port, os.environ)
     var_dir = Path(env.get("YOKOITO_VAR_DIR") or ROOT / "var")
-    for folder in ("celery/queue", "celery/processed", "celery/control", "mail", "cache"):
+    # (The broker's folders under celery/ are made by the settings, in every process.)
+    for folder in ("mail", "cache"):
         (var_dir / folder).mkdir(parents=True, exist_ok=True)
     py = sys.executable
     commands = {

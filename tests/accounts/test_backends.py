@@ -66,7 +66,9 @@ def test_the_request_time_decides_which_penalty_is_active():
     assert loaded.notifications_unread == 0
 
 
-@pytest.mark.parametrize("user_id", ["abc", None, "", "99999999", -1, "1; DROP TABLE x"])
+@pytest.mark.parametrize(
+    "user_id", ["abc", None, "", "99999999", -1, "1; DROP TABLE x", "9" * 25, 2**63]
+)
 def test_tampered_or_unknown_ids_give_no_user(user_id):
     MemberFactory()
     assert MemberModelBackend().get_user(user_id) is None
